@@ -1,0 +1,242 @@
+/* child.c: everything that happens inside the new namespaces, in order.
+ *
+ * PID 1 waits for its id maps (sync #1), becomes the inside user, builds the
+ * filesystem view, brings up loopback, sets the hostname and rlimits, drops every
+ * capability, then forks the payload and stays behind as a small init: it reaps,
+ * forwards signals and reports the payload's exec (sync #2) and wait status
+ * (sync #3).  When the payload ends, init exits and the kernel kills whatever is
+ * left in the PID namespace.  Never writes to fd 2: that is the payload's stderr;
+ * errors go up the sync socket.  The only file allowed to call _exit(). */
+#include "child.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "mounts.h"
+#include "net.h"
+#include "seccomp.h"
+#include "sync.h"
+#include "userns.h"
+#include "util.h"
+
+static __attribute__((noreturn)) void die(int sync_fd, const struct pj_err *err, enum pj_stage st)
+{
+	struct pj_err e = *err;
+
+	e.stage = st;
+	(void)pj_sync_send_error(sync_fd, &e);
+	_exit(PJ_EXIT_SETUP);
+}
+
+static int set_rlimit(int res, uint64_t v, const char *name, struct pj_err *err)
+{
+	struct rlimit rl = { v == PJ_UNLIMITED ? RLIM_INFINITY : v,
+			     v == PJ_UNLIMITED ? RLIM_INFINITY : v };
+
+	if (setrlimit(res, &rl) < 0)
+		return pj_fail(err, errno, "setrlimit %s", name);
+	return 0;
+}
+
+/* Per-process limits; where no cgroup enforces memory, pids or CPU time, the
+ * rlimits stand in for them (the record then says "rlimit"). */
+static int setup_rlimits(const struct pj_launch *l, struct pj_err *err)
+{
+	const struct pj_config *c = l->plan->cfg;
+	uint64_t cpu = c->cpu_time.value;
+	int r = set_rlimit(RLIMIT_CORE, 0, "core", err);
+
+	if (r >= 0)
+		r = set_rlimit(RLIMIT_FSIZE, c->file_size.value, "file_size", err);
+	if (r >= 0)
+		r = set_rlimit(RLIMIT_NOFILE, c->open_files.value, "open_files", err);
+	if (r >= 0 && l->rlimit_memory)
+		r = set_rlimit(RLIMIT_AS, c->memory.value, "memory", err);
+	if (r >= 0 && l->rlimit_pids)
+		r = set_rlimit(RLIMIT_NPROC, c->pids.value, "pids", err);
+	/* Per process, CPU time is a backstop even with a cgroup: round up a second. */
+	if (r >= 0 && cpu != PJ_UNLIMITED) {
+		rlim_t secs = (cpu + 999999) / 1000000 + (l->rlimit_cpu ? 0 : 1);
+		struct rlimit rl = { secs, secs + 1 }; /* SIGXCPU first, SIGKILL a second later */
+		if (setrlimit(RLIMIT_CPU, &rl) < 0)
+			r = pj_fail(err, errno, "setrlimit cpu_time");
+	}
+	return r;
+}
+
+/* Signals init forwards to the payload.  PID 1 only receives signals it has a
+ * handler for, so each gets a no-op handler and is then taken with sigwaitinfo. */
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM };
+
+static void noop(int sig)
+{
+}
+
+static void block_signals(sigset_t *ret)
+{
+	struct sigaction sa = { .sa_handler = noop };
+
+	sigemptyset(ret);
+	sigaddset(ret, SIGCHLD);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++) {
+		sigaddset(ret, forwarded[i]);
+		sigaction(forwarded[i], &sa, NULL);
+	}
+	sigprocmask(SIG_BLOCK, ret, NULL);
+}
+
+static void reset_signals(void)
+{
+	sigset_t none;
+
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		signal(forwarded[i], SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* The payload: fds 1 and 2 from the parent's pipes, nothing else open at exec,
+ * the seccomp filter last, then execve.  On failure the errno goes to init. */
+static __attribute__((noreturn)) void payload(const struct pj_launch *l, int status_w)
+{
+	const struct pj_plan *p = l->plan;
+	struct pj_err err = { 0 };
+	int notify = -1, e;
+
+	reset_signals();
+	if ((l->stdout_w >= 0 && dup2(l->stdout_w, 1) < 0) ||
+	    (l->stderr_w >= 0 && dup2(l->stderr_w, 2) < 0))
+		goto fail;
+	/* Everything above 2 is closed at exec, whatever pyjail forgot. */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		goto fail;
+	if (l->seccomp_fd >= 0) {
+		if (pj_seccomp_install(l->seccomp_fd, &notify, &err) < 0) {
+			errno = err.code ? err.code : EPERM;
+			goto fail;
+		}
+		if (notify >= 0) {
+			struct pj_msg m = { .type = PJ_MSG_NOTIFY_FD };
+			(void)pj_sync_send(l->sync_fd, &m, notify);
+			close(notify);
+		}
+	}
+	if (p->exec_search)
+		execvpe(p->exec_path, p->argv, p->envp);
+	else
+		execve(p->exec_path, p->argv, p->envp);
+fail:
+	e = errno;
+	(void)pj_write_all(status_w, &e, sizeof(e));
+	_exit(127);
+}
+
+/* sync #2: EOF on the status pipe means execve succeeded. */
+static void report_exec(const struct pj_launch *l, int status_r)
+{
+	struct pj_msg m = { .type = PJ_MSG_RUNNING };
+	int e = 0;
+	ssize_t n;
+
+	do
+		n = read(status_r, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(status_r);
+	if (n == (ssize_t)sizeof(e)) {
+		m.type = PJ_MSG_ERROR;
+		pj_fail(&m.err, e, "cannot execute '%s'", l->plan->exec_path);
+		m.err.stage = PJ_STAGE_EXEC;
+	}
+	(void)pj_sync_send(l->sync_fd, &m, -1);
+}
+
+/* Reap everything; forward signals; sync #3 when the payload is gone. */
+static __attribute__((noreturn)) void init_loop(const struct pj_launch *l, pid_t pid,
+						const sigset_t *set)
+{
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(set, &si), status;
+		pid_t dead;
+
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(pid, sig);
+			continue;
+		}
+		while ((dead = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
+			if (dead == pid) {
+				struct pj_msg m = { .type = PJ_MSG_STATUS, .value = status };
+				(void)pj_sync_send(l->sync_fd, &m, -1);
+				_exit(0);
+			}
+		}
+	}
+}
+
+static __attribute__((noreturn)) void run_init(const struct pj_launch *l)
+{
+	struct pj_err err = { 0 };
+	sigset_t set;
+	int pipefd[2];
+	pid_t pid;
+
+	block_signals(&set);
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		die(l->sync_fd, (pj_fail(&err, errno, "pipe"), &err), PJ_STAGE_EXEC);
+	pid = fork();
+	if (pid < 0)
+		die(l->sync_fd, (pj_fail(&err, errno, "fork the payload"), &err), PJ_STAGE_EXEC);
+	if (pid == 0) {
+		close(pipefd[0]);
+		payload(l, pipefd[1]);
+	}
+	close(pipefd[1]);
+	/* init keeps no copy of the payload's output pipes: EOF must mean "all gone". */
+	if (l->stdout_w >= 0)
+		close(l->stdout_w);
+	if (l->stderr_w >= 0)
+		close(l->stderr_w);
+	report_exec(l, pipefd[0]);
+	init_loop(l, pid, &set);
+}
+
+void pj_child_main(const struct pj_launch *l)
+{
+	const struct pj_plan *p = l->plan;
+	struct pj_err err = { 0 };
+	struct pj_msg m;
+
+	/* If pyjail dies, so does the jail: PID 1's death takes the namespace down. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* sync #1: wait for the id maps; EOF means the parent is gone. */
+	if (pj_sync_recv(l->sync_fd, &m, NULL) != 1 || m.type != PJ_MSG_GO)
+		_exit(PJ_EXIT_SETUP);
+	/* Before anything else: keep the payload (same uid) out of /proc/1. */
+	prctl(PR_SET_DUMPABLE, 0);
+	if (pj_userns_enter_ids(p, &err) < 0)
+		die(l->sync_fd, &err, PJ_STAGE_USERNS);
+	if (sethostname(p->cfg->hostname, strlen(p->cfg->hostname)) < 0)
+		die(l->sync_fd, (pj_fail(&err, errno, "sethostname"), &err), PJ_STAGE_NET);
+	if (pj_net_setup_loopback(&err) < 0)
+		die(l->sync_fd, &err, PJ_STAGE_NET);
+	if (pj_mounts_setup(l, &err) < 0)
+		die(l->sync_fd, &err, PJ_STAGE_MOUNTS);
+	if (setup_rlimits(l, &err) < 0)
+		die(l->sync_fd, &err, PJ_STAGE_CAPS);
+	/* A new session: no controlling terminal to push input into (TIOCSTI). */
+	if (setsid() < 0)
+		die(l->sync_fd, (pj_fail(&err, errno, "setsid"), &err), PJ_STAGE_CAPS);
+	if (pj_caps_drop_all(p->inner_uid == 0, &err) < 0)
+		die(l->sync_fd, &err, PJ_STAGE_CAPS);
+	run_init(l);
+}

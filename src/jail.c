@@ -1,0 +1,296 @@
+/* jail.c: the parent's side of one run, as a list of steps.
+ *
+ * Everything that can fail for a reason the user can fix (rootfs, script, binds,
+ * seccomp policy, cgroup) is opened or compiled here, before clone, so the child
+ * is a short list of syscalls.  Then: clone3 into new namespaces, id maps,
+ * sync #1, supervise, report, clean up. */
+#include "jail.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <linux/sched.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "child.h"
+#include "result.h"
+#include "seccomp.h"
+#include "supervisor.h"
+#include "sync.h"
+#include "userns.h"
+#include "util.h"
+
+#define PJ_NS_FLAGS                                                                                \
+	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | \
+	 CLONE_NEWCGROUP)
+
+#define PJ_ROOTFS_MARKER "etc/pyjail-rootfs"
+
+static int open_in(int dirfd, const char *path, int flags)
+{
+	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* The rootfs must be a directory built by pyjail-mkrootfs, holding the program. */
+static int open_rootfs(const struct pj_plan *p, struct pj_err *err)
+{
+	const char *path = p->cfg->rootfs;
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int probe;
+
+	if (fd < 0)
+		return pj_fail(err, errno, "rootfs '%s' (build it with 'make rootfs' or "
+					   "pyjail-mkrootfs, or pass --rootfs DIR)", path);
+	probe = open_in(fd, PJ_ROOTFS_MARKER, O_PATH);
+	if (probe < 0) {
+		close(fd);
+		return pj_fail(err, 0, "'%s' is not a pyjail rootfs (no /%s; build one with "
+				       "pyjail-mkrootfs)", path, PJ_ROOTFS_MARKER);
+	}
+	close(probe);
+	if (!p->exec_search) {
+		probe = open_in(fd, p->exec_path, O_PATH);
+		if (probe < 0) {
+			close(fd);
+			return pj_fail(err, -probe, "'%s' in rootfs '%s'", p->exec_path, path);
+		}
+		close(probe);
+	}
+	return fd;
+}
+
+/* Bind sources (and the script) are opened now, by the caller's rights. */
+static int open_binds(const struct pj_plan *p, int *fds, struct pj_err *err)
+{
+	for (unsigned i = 0; i < p->n_binds; i++) {
+		bool script = p->has_script && i == p->n_binds - 1;
+		struct stat st;
+		fds[i] = open(p->binds[i].src, (script ? O_RDONLY : O_PATH) | O_CLOEXEC);
+		if (fds[i] < 0)
+			return pj_fail(err, errno, "%s '%s'", script ? "script" : "bind source",
+				       p->binds[i].src);
+		if (script && (fstat(fds[i], &st) < 0 || !S_ISREG(st.st_mode)))
+			return pj_fail(err, 0, "script '%s' is not a regular file", p->binds[i].src);
+	}
+	return 0;
+}
+
+/* As root, the jail must land on an account nobody logs in with. */
+static int check_host_ids(const struct pj_plan *p, struct pj_err *err)
+{
+	struct passwd *pw;
+
+	if (!p->as_root)
+		return 0;
+	pw = getpwuid(p->outer_uid);
+	if (pw && pw->pw_shell && !strstr(pw->pw_shell, "nologin") &&
+	    !strstr(pw->pw_shell, "/false") && pw->pw_shell[0])
+		return pj_fail(err, 0, "host_uid %u is the login account '%s': choose an unused uid",
+			       p->outer_uid, pw->pw_name);
+	return 0;
+}
+
+/* The record's "limits": each value and what really enforces it on this host. */
+static void report_limits(const struct pj_plan *p, const struct pj_cgroup *cg,
+			  struct pj_result *res)
+{
+	const struct pj_config *c = p->cfg;
+	const char *cgm = pj_cgroup_enforcer(cg, "memory"), *cgp = pj_cgroup_enforcer(cg, "pids");
+	const char *cgc = pj_cgroup_enforcer(cg, "cpu_time"), *cgq = pj_cgroup_enforcer(cg, "cpu_quota");
+	const struct {
+		const char *name;
+		const struct pj_limit *lim;
+		int kind; /* 0 count/bytes, 1 µs -> seconds, 2 millionths -> fraction */
+		const char *by;
+	} t[PJ_NLIMITS] = {
+		{ "memory", &c->memory, 0, cgm ? cgm : "rlimit" },
+		{ "pids", &c->pids, 0, cgp ? cgp : "rlimit" },
+		{ "cpu_time", &c->cpu_time, 1, cgc ? cgc : "rlimit" },
+		{ "cpu_quota", &c->cpu_quota, 2, cgq ? cgq : "none" },
+		{ "wall_time", &c->wall_time, 1, "supervisor" },
+		{ "output", &c->output, 0, "supervisor" },
+		{ "file_size", &c->file_size, 0, "rlimit" },
+		{ "tmp_size", &c->tmp_size, 0, "supervisor" },
+		{ "open_files", &c->open_files, 0, "rlimit" },
+	};
+
+	for (int i = 0; i < PJ_NLIMITS; i++) {
+		struct pj_limit_report *l = &res->limits[i];
+		uint64_t v = t[i].lim->value;
+		l->name = t[i].name;
+		l->enforced_by = v == PJ_UNLIMITED ? "none" : t[i].by;
+		if (v == PJ_UNLIMITED)
+			snprintf(l->value, sizeof(l->value), "null");
+		else if (t[i].kind == 0)
+			snprintf(l->value, sizeof(l->value), "%llu", (unsigned long long)v);
+		else
+			snprintf(l->value, sizeof(l->value), "%llu.%06llu",
+				 (unsigned long long)(v / 1000000), (unsigned long long)(v % 1000000));
+	}
+	snprintf(res->cgroup, sizeof(res->cgroup), "%s", cg ? cg->ops->name : "none");
+}
+
+struct run {
+	struct pj_launch l;
+	int sync[2], out[2], err[2];
+	int pidfd;
+	struct pj_cgroup *cg;
+};
+
+static void run_close(struct run *r)
+{
+	int *fds[] = { &r->sync[0], &r->sync[1], &r->out[0], &r->out[1], &r->err[0], &r->err[1],
+		       &r->pidfd, &r->l.rootfs_fd, &r->l.seccomp_fd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+	for (unsigned i = 0; r->l.bind_fds && i < r->l.plan->n_binds; i++)
+		if (r->l.bind_fds[i] >= 0)
+			close(r->l.bind_fds[i]);
+	free(r->l.bind_fds);
+	r->l.bind_fds = NULL;
+}
+
+static int prepare(struct run *r, const struct pj_plan *p, struct pj_err *err)
+{
+	int ret;
+
+	r->l.rootfs_fd = open_rootfs(p, err);
+	if (r->l.rootfs_fd < 0)
+		return r->l.rootfs_fd;
+	r->l.bind_fds = malloc((p->n_binds + 1) * sizeof(int));
+	if (!r->l.bind_fds)
+		return pj_fail(err, ENOMEM, "binds");
+	for (unsigned i = 0; i < p->n_binds; i++)
+		r->l.bind_fds[i] = -1;
+	ret = open_binds(p, r->l.bind_fds, err);
+	if (ret >= 0)
+		ret = check_host_ids(p, err);
+	if (ret >= 0)
+		ret = pj_seccomp_compile(p->cfg, &r->l.seccomp_fd, err);
+	if (ret >= 0)
+		ret = pj_cgroup_setup(p->cfg, &r->cg, err);
+	if (ret < 0)
+		return ret;
+	r->l.rlimit_memory = !pj_cgroup_enforcer(r->cg, "memory");
+	r->l.rlimit_pids = !pj_cgroup_enforcer(r->cg, "pids");
+	r->l.rlimit_cpu = !pj_cgroup_enforcer(r->cg, "cpu_time");
+	if (pj_sync_open(r->sync, err) < 0)
+		return -errno;
+	if (pipe2(r->out, O_CLOEXEC) < 0 || pipe2(r->err, O_CLOEXEC) < 0)
+		return pj_fail(err, errno, "pipe");
+	r->l.sync_fd = r->sync[1];
+	r->l.stdout_w = r->out[1];
+	r->l.stderr_w = r->err[1];
+	return 0;
+}
+
+static int clone_error(int e, struct pj_err *err)
+{
+	if (e == EPERM || e == ENOSPC || e == EUSERS)
+		return pj_fail(err, e, "cannot create the jail's namespaces (run 'pyjail check': user "
+				       "namespaces may be disabled or exhausted)");
+	return pj_fail(err, e, "clone3");
+}
+
+static int clone_jail(struct run *r, struct pj_err *err)
+{
+	struct clone_args args = { .flags = PJ_NS_FLAGS | CLONE_PIDFD,
+				   .pidfd = (uintptr_t)&r->pidfd,
+				   .exit_signal = SIGCHLD };
+	long pid;
+
+	if (r->cg->clone_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)r->cg->clone_fd;
+	}
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return clone_error(errno, err);
+	if (pid == 0) {
+		close(r->sync[0]);
+		close(r->out[0]);
+		close(r->err[0]);
+		pj_child_main(&r->l);
+	}
+	close(r->sync[1]);
+	close(r->out[1]);
+	close(r->err[1]);
+	r->sync[1] = r->out[1] = r->err[1] = -1;
+	return (int)pid;
+}
+
+/* Block the signals the supervisor takes through its signalfd, before clone, so
+ * none is lost; init and the payload restore their own masks. */
+static void block_supervised_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
+		  struct pj_err *err)
+{
+	struct pj_msg go = { .type = PJ_MSG_GO };
+	struct pj_watch w = { .plan = p };
+	int pid, ret;
+
+	block_supervised_signals();
+	w.t_start = pj_now_ns();
+	pid = clone_jail(r, err);
+	if (pid < 0)
+		return pid;
+	ret = pj_cgroup_attach(r->cg, pid, err);
+	if (ret >= 0)
+		ret = pj_userns_write_maps(pid, p, err);
+	if (ret < 0) {
+		syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
+		waitpid(pid, NULL, 0);
+		return ret;
+	}
+	/* sync #1 */
+	(void)pj_sync_send(r->sync[0], &go, -1);
+	w.cg = r->cg;
+	w.pidfd = r->pidfd;
+	w.sync_fd = r->sync[0];
+	w.out_r = TAKE_FD(r->out[0]);
+	w.err_r = TAKE_FD(r->err[0]);
+	return pj_supervise(&w, res, err);
+}
+
+int pj_jail_run(const struct pj_plan *p, struct pj_result *res, struct pj_err *err)
+{
+	struct run r = { .l = { .plan = p, .rootfs_fd = -1, .seccomp_fd = -1 },
+			 .sync = { -1, -1 }, .out = { -1, -1 }, .err = { -1, -1 }, .pidfd = -1 };
+	int ret = prepare(&r, p, err);
+
+	if (ret >= 0) {
+		report_limits(p, r.cg, res);
+		ret = launch(&r, p, res, err);
+	}
+	run_close(&r);
+	pj_cgroup_destroy(r.cg);
+	return ret;
+}

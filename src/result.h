@@ -1,0 +1,64 @@
+/* result.h: what happened to one run, as a JSON record and an exit status. */
+#ifndef PJ_RESULT_H
+#define PJ_RESULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "seccomp.h"
+
+enum pj_status {
+	PJ_ST_EXITED,
+	PJ_ST_SIGNALED,
+	PJ_ST_TIMEOUT,
+	PJ_ST_CPU_LIMIT,
+	PJ_ST_MEMORY_LIMIT,
+	PJ_ST_PIDS_LIMIT,
+	PJ_ST_OUTPUT_LIMIT,
+	PJ_ST_SETUP_ERROR,
+};
+
+struct pj_buf {
+	char *data;
+	size_t len, cap;
+};
+
+struct pj_limit_report {
+	const char *name;     /* memory, pids, cpu_time, ... */
+	char value[32];       /* a JSON literal: bytes, seconds, a count, a fraction, or null */
+	const char *enforced_by; /* cgroup2, cgroup1, rlimit, supervisor, none */
+};
+
+#define PJ_NLIMITS 9
+
+struct pj_result {
+	enum pj_status status;
+	int exit_code; /* -1: none */
+	int signal;    /* 0: none */
+	bool stdout_truncated, stderr_truncated;
+	bool pids_limit_hit;
+	uint64_t wall_ms, cpu_ms, peak_memory_bytes;
+	struct pj_buf out, err; /* captured output (--json) */
+	struct pj_denied denied;
+	struct pj_limit_report limits[PJ_NLIMITS];
+	struct pj_err error; /* for setup-error */
+	char cgroup[16];     /* backend name */
+};
+
+const char *pj_result_status_name(enum pj_status st);
+/* The JSON record; with_output false leaves out stdout/stderr (--result FILE). */
+void pj_result_write_json(FILE *out, const struct pj_result *res, bool with_output);
+/* Escape bytes as a JSON string body: valid UTF-8 as is, other bytes as \udcXX
+ * (Python's surrogateescape), so the output is recovered losslessly. */
+void pj_json_write_string(FILE *out, const char *s, size_t len);
+/* pyjail's exit status for this result. */
+int pj_result_exit_status(const struct pj_result *res, bool json);
+/* One line for stderr explaining a limit kill, or NULL. */
+const char *pj_result_reason(const struct pj_result *res);
+
+int pj_buf_append(struct pj_buf *b, const char *data, size_t len);
+void pj_buf_free(struct pj_buf *b);
+
+#endif

@@ -1,0 +1,40 @@
+/* sync.h: the SEQPACKET channel between pyjail (parent) and the jail's init.
+ *
+ * One message per datagram; errors travel as a whole struct pj_err.  Sync
+ * points are numbered the same on both sides:
+ *   sync #1  parent -> child: id maps written, go on (PJ_MSG_GO)
+ *   sync #2  child -> parent: payload exec'd (PJ_MSG_RUNNING) or setup failed (PJ_MSG_ERROR)
+ *   sync #3  child -> parent: the payload's wait status (PJ_MSG_STATUS)
+ * The payload may also pass the seccomp listener (PJ_MSG_NOTIFY_FD, with SCM_RIGHTS). */
+#ifndef PJ_SYNC_H
+#define PJ_SYNC_H
+
+#include "err.h"
+
+enum pj_msg_type {
+	PJ_MSG_GO = 1,
+	PJ_MSG_RUNNING,
+	PJ_MSG_ERROR,
+	PJ_MSG_STATUS,
+	PJ_MSG_NOTIFY_FD,
+	PJ_MSG_TIMES,
+};
+
+struct pj_msg {
+	enum pj_msg_type type;
+	int value;             /* wait status for PJ_MSG_STATUS */
+	unsigned long long t[8]; /* PJ_MSG_TIMES: child-side timestamps (ns, CLOCK_MONOTONIC) */
+	struct pj_err err;     /* PJ_MSG_ERROR */
+};
+
+/* socketpair(AF_UNIX, SOCK_SEQPACKET|SOCK_CLOEXEC). */
+int pj_sync_open(int fds[2], struct pj_err *err);
+/* Send a message, with an optional fd (-1 for none). */
+int pj_sync_send(int fd, const struct pj_msg *msg, int pass_fd);
+/* Receive one message; *ret_fd gets a passed fd or -1.  0 on EOF (peer gone),
+ * 1 on a message, -errno on error. */
+int pj_sync_recv(int fd, struct pj_msg *msg, int *ret_fd);
+/* Convenience for the child: send an error record. */
+int pj_sync_send_error(int fd, const struct pj_err *err);
+
+#endif
