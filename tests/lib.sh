@@ -1,0 +1,108 @@
+# tests/lib.sh: shared helpers for the shell TAP tests (integration, attacks, limits).
+#
+# Source it from a test script:   . "$(dirname "$0")/../lib.sh"
+#   PYJAIL            the pyjail binary (default: the build tree's src/pyjail)
+#   PYJAIL_TEST_ROOTFS  the rootfs the tests use (default: the compiled-in one)
+#   pj ARGS...        run pyjail with the test rootfs and a private empty config
+#   pj_user ARGS...   the same, as the unprivileged test user (root only; else skip)
+#   plan N; ok COND-EXIT-STATUS "name"; is GOT WANT "name"; like GOT REGEX "name"; skip "why"
+#   json FIELD        read a field of the JSON record in $OUT (python3 on the host)
+# Every test prints TAP and exits non-zero if any assertion failed.
+set -u
+
+: "${PYJAIL:=${abs_top_builddir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}/src/pyjail}"
+if [ -z "${PYJAIL_TEST_ROOTFS:-}" ]; then
+	PYJAIL_TEST_ROOTFS=$("$PYJAIL" check 2>/dev/null | awk '$2 == "rootfs" {print $3}')
+fi
+export PYJAIL PYJAIL_TEST_ROOTFS
+PJ_TEST_USER=${PJ_TEST_USER:-pyjail-test}
+PJ_EMPTY_CONF=$(mktemp /tmp/pyjail-test-conf.XXXXXX)
+chmod 644 "$PJ_EMPTY_CONF"
+_tap_n=0
+_tap_fail=0
+trap 'rm -f "$PJ_EMPTY_CONF"' EXIT
+
+plan() { echo "1..$1"; }
+_report() { # status name [diag]
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $_tap_n - $2"
+	else
+		echo "not ok $_tap_n - $2"
+		_tap_fail=$((_tap_fail + 1))
+		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
+	fi
+	return 0
+}
+ok() { # exit-status name
+	_report "$([ "$1" = 0 ] && echo 0 || echo 1)" "$2" "${OUT:+stdout: ${OUT:0:400}}${ERR:+ stderr: ${ERR:0:400}}"
+}
+is() { # got want name
+	if [ "$1" = "$2" ]; then _report 0 "$3"; else _report 1 "$3" "got: '$1'  want: '$2'"; fi
+}
+like() { # got regex name
+	if printf '%s' "$1" | grep -Eq -- "$2"; then _report 0 "$3"; else _report 1 "$3" "got: '${1:0:400}'  want /$2/"; fi
+}
+skip() { # why [name]
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - ${2:-skipped} # SKIP $1"
+}
+finish() { exit $((_tap_fail > 0)); }
+
+# Run pyjail; sets OUT, ERR and RC.  Config: an empty file, so the host's
+# /etc/pyjail/pyjail.conf cannot change what the tests see.
+pj() {
+	local e o
+	e=$(mktemp) o=$(mktemp)
+	"$PYJAIL" --config "$PJ_EMPTY_CONF" --rootfs "$PYJAIL_TEST_ROOTFS" "$@" >"$o" 2>"$e" </dev/null
+	RC=$?
+	OUT=$(cat "$o") ERR=$(cat "$e")
+	rm -f "$o" "$e"
+	return 0
+}
+# The same with stdin from the caller.
+pj_stdin() {
+	local e o
+	e=$(mktemp) o=$(mktemp)
+	"$PYJAIL" --config "$PJ_EMPTY_CONF" --rootfs "$PYJAIL_TEST_ROOTFS" "$@" >"$o" 2>"$e"
+	RC=$?
+	OUT=$(cat "$o") ERR=$(cat "$e")
+	rm -f "$o" "$e"
+	return 0
+}
+
+have_test_user() {
+	[ "$(id -u)" = 0 ] || return 1
+	id "$PJ_TEST_USER" >/dev/null 2>&1 ||
+		useradd --system --no-create-home --shell /usr/sbin/nologin "$PJ_TEST_USER" >/dev/null 2>&1
+	id "$PJ_TEST_USER" >/dev/null 2>&1
+}
+# Run pyjail as the unprivileged test user (no groups, no capabilities).
+pj_user() {
+	local e o
+	e=$(mktemp) o=$(mktemp)
+	chmod 666 "$e" "$o"
+	setpriv --reuid="$PJ_TEST_USER" --regid="$PJ_TEST_USER" --clear-groups --inh-caps=-all \
+		"$PYJAIL" --config "$PJ_EMPTY_CONF" --rootfs "$PYJAIL_TEST_ROOTFS" "$@" >"$o" 2>"$e" </dev/null
+	RC=$?
+	OUT=$(cat "$o") ERR=$(cat "$e")
+	rm -f "$o" "$e"
+	return 0
+}
+
+# A field of the JSON record in $OUT: json status, json limits.memory.enforced_by
+json() {
+	printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+for k in sys.argv[1].split("."):
+    d = d[k] if isinstance(d, dict) else d[int(k)]
+print(json.dumps(d) if isinstance(d, (dict, list, bool)) or d is None else d)' "$1" 2>/dev/null
+}
+
+require_rootfs() {
+	if [ -z "$PYJAIL_TEST_ROOTFS" ] || [ ! -e "$PYJAIL_TEST_ROOTFS/etc/pyjail-rootfs" ]; then
+		echo "Bail out! no rootfs at '$PYJAIL_TEST_ROOTFS': run 'make rootfs' or set PYJAIL_TEST_ROOTFS"
+		exit 1
+	fi
+}
