@@ -214,23 +214,27 @@ void pj_child_main(const struct pj_launch *l)
 {
 	const struct pj_plan *p = l->plan;
 	struct pj_err err = { 0 };
-	struct pj_msg m;
+	struct pj_msg m, times = { .type = PJ_MSG_TIMES };
 
 	/* If pyjail dies, so does the jail: PID 1's death takes the namespace down. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* sync #1: wait for the id maps; EOF means the parent is gone. */
 	if (pj_sync_recv(l->sync_fd, &m, NULL) != 1 || m.type != PJ_MSG_GO)
 		_exit(PJ_EXIT_SETUP);
+	times.t[0] = pj_now_ns();
 	/* Before anything else: keep the payload (same uid) out of /proc/1. */
 	prctl(PR_SET_DUMPABLE, 0);
 	if (pj_userns_enter_ids(p, &err) < 0)
 		die(l->sync_fd, &err, PJ_STAGE_USERNS);
+	times.t[1] = pj_now_ns();
 	if (sethostname(p->cfg->hostname, strlen(p->cfg->hostname)) < 0)
 		die(l->sync_fd, (pj_fail(&err, errno, "sethostname"), &err), PJ_STAGE_NET);
 	if (pj_net_setup_loopback(&err) < 0)
 		die(l->sync_fd, &err, PJ_STAGE_NET);
+	times.t[2] = pj_now_ns();
 	if (pj_mounts_setup(l, &err) < 0)
 		die(l->sync_fd, &err, PJ_STAGE_MOUNTS);
+	times.t[3] = pj_now_ns();
 	if (setup_rlimits(l, &err) < 0)
 		die(l->sync_fd, &err, PJ_STAGE_CAPS);
 	/* A new session: no controlling terminal to push input into (TIOCSTI). */
@@ -238,5 +242,8 @@ void pj_child_main(const struct pj_launch *l)
 		die(l->sync_fd, (pj_fail(&err, errno, "setsid"), &err), PJ_STAGE_CAPS);
 	if (pj_caps_drop_all(p->inner_uid == 0, &err) < 0)
 		die(l->sync_fd, &err, PJ_STAGE_CAPS);
+	times.t[4] = pj_now_ns();
+	if (p->timings)
+		(void)pj_sync_send(l->sync_fd, &times, -1);
 	run_init(l);
 }

@@ -147,6 +147,7 @@ struct run {
 	int sync[2], out[2], err[2];
 	int pidfd;
 	struct pj_cgroup *cg;
+	unsigned long long t_start;
 };
 
 static void run_close(struct run *r)
@@ -254,14 +255,14 @@ static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
 		  struct pj_err *err)
 {
 	struct pj_msg go = { .type = PJ_MSG_GO };
-	struct pj_watch w = { .plan = p };
 	int pid, ret;
 
 	block_supervised_signals();
-	w.t_start = pj_now_ns();
+	r->t_start = pj_now_ns();
 	pid = clone_jail(r, err);
 	if (pid < 0)
 		return pid;
+	res->t[PJ_T_CLONED] = pj_now_ns();
 	ret = pj_cgroup_attach(r->cg, pid, err);
 	if (ret >= 0)
 		ret = pj_userns_write_maps(pid, p, err);
@@ -272,25 +273,52 @@ static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
 	}
 	/* sync #1 */
 	(void)pj_sync_send(r->sync[0], &go, -1);
-	w.cg = r->cg;
-	w.pidfd = r->pidfd;
-	w.sync_fd = r->sync[0];
+	res->t[PJ_T_GO] = pj_now_ns();
+	return 0;
+}
+
+int pj_jail_start(const struct pj_plan *p, struct pj_result *res, struct pj_jail **ret,
+		  struct pj_err *err)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	int rc;
+
+	if (!r)
+		return pj_fail(err, ENOMEM, "jail");
+	*r = (struct run){ .l = { .plan = p, .rootfs_fd = -1, .seccomp_fd = -1 },
+			   .sync = { -1, -1 }, .out = { -1, -1 }, .err = { -1, -1 }, .pidfd = -1 };
+	rc = prepare(r, p, err);
+	res->t[PJ_T_PREPARED] = pj_now_ns();
+	if (rc >= 0) {
+		report_limits(p, r->cg, res);
+		rc = launch(r, p, res, err);
+	}
+	if (rc < 0) {
+		pj_jail_free((struct pj_jail *)r);
+		return rc;
+	}
+	*ret = (struct pj_jail *)r;
+	return 0;
+}
+
+int pj_jail_wait(struct pj_jail *j, struct pj_result *res, struct pj_err *err)
+{
+	struct run *r = (struct run *)j;
+	struct pj_watch w = { .plan = r->l.plan, .cg = r->cg, .pidfd = r->pidfd,
+			      .sync_fd = r->sync[0], .t_start = r->t_start };
+
 	w.out_r = TAKE_FD(r->out[0]);
 	w.err_r = TAKE_FD(r->err[0]);
 	return pj_supervise(&w, res, err);
 }
 
-int pj_jail_run(const struct pj_plan *p, struct pj_result *res, struct pj_err *err)
+void pj_jail_free(struct pj_jail *j)
 {
-	struct run r = { .l = { .plan = p, .rootfs_fd = -1, .seccomp_fd = -1 },
-			 .sync = { -1, -1 }, .out = { -1, -1 }, .err = { -1, -1 }, .pidfd = -1 };
-	int ret = prepare(&r, p, err);
+	struct run *r = (struct run *)j;
 
-	if (ret >= 0) {
-		report_limits(p, r.cg, res);
-		ret = launch(&r, p, res, err);
-	}
-	run_close(&r);
-	pj_cgroup_destroy(r.cg);
-	return ret;
+	if (!r)
+		return;
+	run_close(r);
+	pj_cgroup_destroy(r->cg);
+	free(r);
 }

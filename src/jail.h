@@ -18,8 +18,16 @@ struct pj_launch {
 	bool rlimit_memory, rlimit_pids, rlimit_cpu; /* cgroup absent: rlimits stand in */
 };
 
-/* Run plan in a new jail and supervise it until it is gone, filling res.
- * Returns 0, or -errno with err filled when pyjail could not set the jail up. */
-int pj_jail_run(const struct pj_plan *plan, struct pj_result *res, struct pj_err *err);
+struct pj_jail;
+
+/* Prepare and start a jail for plan: on return the child runs its setup.
+ * res receives the limits report and the launch timeline. */
+int pj_jail_start(const struct pj_plan *plan, struct pj_result *res, struct pj_jail **ret,
+		  struct pj_err *err);
+/* Supervise the jail until it is gone, filling res. */
+int pj_jail_wait(struct pj_jail *j, struct pj_result *res, struct pj_err *err);
+/* Remove what is left (cgroup, fds).  Called after the result was reported, so
+ * cleanup is not between the program's end and its exit status.  Accepts NULL. */
+void pj_jail_free(struct pj_jail *j);
 
 #endif

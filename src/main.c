@@ -11,6 +11,7 @@
 #include "jail.h"
 #include "plan.h"
 #include "result.h"
+#include "util.h"
 
 #ifndef PYJAIL_SYSCONF
 #define PYJAIL_SYSCONF "/etc/pyjail/pyjail.conf"
@@ -76,36 +77,44 @@ static int report(const struct pj_plan *plan, const struct pj_result *res)
 	return pj_result_exit_status(res, plan->json);
 }
 
-static int run(const struct pj_cli *cli, const struct pj_config *cfg)
+/* Start, supervise, report, then clean up: the result goes out before the
+ * cgroup and fds are removed. */
+static int run(const struct pj_cli *cli, const struct pj_config *cfg, struct pj_result *res)
 {
 	struct pj_plan plan;
-	struct pj_result res = { .exit_code = -1 };
+	struct pj_jail *jail = NULL;
 	struct pj_err err = { 0 };
 	int r = pj_plan_build(cfg, cli, geteuid(), getegid(), &plan, &err);
 
 	if (r < 0)
 		return setup_error(cli, &err);
+	res->t[PJ_T_PLANNED] = pj_now_ns();
 	if (cli->print_plan) {
 		pj_plan_print(&plan, stdout);
 		pj_plan_free(&plan);
 		return 0;
 	}
-	r = pj_jail_run(&plan, &res, &err);
-	if (r < 0) {
-		pj_plan_free(&plan);
-		pj_buf_free(&res.out);
-		pj_buf_free(&res.err);
-		return setup_error(cli, &err);
-	}
-	r = report(&plan, &res);
-	pj_buf_free(&res.out);
-	pj_buf_free(&res.err);
+	r = pj_jail_start(&plan, res, &jail, &err);
+	if (r >= 0)
+		r = pj_jail_wait(jail, res, &err);
+	if (r < 0)
+		r = setup_error(cli, &err);
+	else
+		r = report(&plan, res);
+	res->t[PJ_T_REPORTED] = pj_now_ns();
+	pj_jail_free(jail);
+	res->t[PJ_T_END] = pj_now_ns();
+	if (cli->timings)
+		pj_result_write_timings(stderr, res);
+	pj_buf_free(&res->out);
+	pj_buf_free(&res->err);
 	pj_plan_free(&plan);
 	return r;
 }
 
 int main(int argc, char **argv)
 {
+	struct pj_result res = { .exit_code = -1, .t[PJ_T_START] = pj_now_ns() };
 	struct pj_cli cli;
 	struct pj_config cfg;
 	struct pj_err err = { 0 };
@@ -127,7 +136,7 @@ int main(int argc, char **argv)
 	else if (cli.mode == PJ_MODE_CHECK)
 		r = pj_check_run(&cfg, stdout);
 	else
-		r = run(&cli, &cfg);
+		r = run(&cli, &cfg, &res);
 	pj_config_free(&cfg);
 	pj_cli_free(&cli);
 	return r;

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "util.h"
 
@@ -204,4 +205,35 @@ void pj_buf_free(struct pj_buf *b)
 {
 	free(b->data);
 	*b = (struct pj_buf){ 0 };
+}
+
+static long long span_us(const struct pj_result *r, enum pj_tpoint a, enum pj_tpoint b)
+{
+	if (!r->t[a] || !r->t[b] || r->t[b] < r->t[a])
+		return -1;
+	return (long long)((r->t[b] - r->t[a]) / 1000ULL);
+}
+
+void pj_result_write_timings(FILE *out, const struct pj_result *r)
+{
+	static const struct {
+		const char *name;
+		enum pj_tpoint from, to;
+	} phases[] = {
+		{ "config", PJ_T_START, PJ_T_PLANNED },     { "prepare", PJ_T_PLANNED, PJ_T_PREPARED },
+		{ "clone", PJ_T_PREPARED, PJ_T_CLONED },    { "maps", PJ_T_CLONED, PJ_T_GO },
+		{ "ids", PJ_T_C_GO, PJ_T_C_IDS },           { "net", PJ_T_C_IDS, PJ_T_C_NET },
+		{ "mounts", PJ_T_C_NET, PJ_T_C_MOUNTS },    { "caps", PJ_T_C_MOUNTS, PJ_T_C_CAPS },
+		{ "exec", PJ_T_C_CAPS, PJ_T_RUNNING },      { "start_to_exec", PJ_T_START, PJ_T_RUNNING },
+		{ "run", PJ_T_RUNNING, PJ_T_EXITED },       { "report", PJ_T_EXITED, PJ_T_REPORTED },
+		{ "teardown", PJ_T_REPORTED, PJ_T_END },    { "total", PJ_T_START, PJ_T_END },
+	};
+	struct rusage ru;
+
+	fputs("pyjail-timings: {", out);
+	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+		fprintf(out, "%s\"%s\":%lld", i ? "," : "", phases[i].name,
+			span_us(r, phases[i].from, phases[i].to));
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(out, ",\"rss_kb\":%ld}\n", ru.ru_maxrss);
 }

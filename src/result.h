@@ -33,7 +33,28 @@ struct pj_limit_report {
 
 #define PJ_NLIMITS 9
 
+/* Launch timeline for --timings (CLOCK_MONOTONIC ns; 0 = not reached).  The
+ * child's points arrive in one PJ_MSG_TIMES message (sync.h). */
+enum pj_tpoint {
+	PJ_T_START,    /* main() */
+	PJ_T_PLANNED,  /* config read, plan built */
+	PJ_T_PREPARED, /* rootfs, binds, seccomp, cgroup, pipes ready */
+	PJ_T_CLONED,   /* clone3 returned */
+	PJ_T_GO,       /* id maps written, sync #1 sent */
+	PJ_T_C_GO,     /* child: sync #1 received */
+	PJ_T_C_IDS,    /* child: inside ids taken */
+	PJ_T_C_NET,    /* child: hostname and loopback */
+	PJ_T_C_MOUNTS, /* child: new root built and entered */
+	PJ_T_C_CAPS,   /* child: rlimits, capabilities dropped */
+	PJ_T_RUNNING,  /* sync #2: the program was exec'd */
+	PJ_T_EXITED,   /* the jail's init is gone */
+	PJ_T_REPORTED, /* the result was written */
+	PJ_T_END,      /* cgroup and fds cleaned up */
+	PJ_T_N
+};
+
 struct pj_result {
+	unsigned long long t[PJ_T_N];
 	enum pj_status status;
 	int exit_code; /* -1: none */
 	int signal;    /* 0: none */
@@ -57,6 +78,9 @@ void pj_json_write_string(FILE *out, const char *s, size_t len);
 int pj_result_exit_status(const struct pj_result *res, bool json);
 /* One line for stderr explaining a limit kill, or NULL. */
 const char *pj_result_reason(const struct pj_result *res);
+
+/* The --timings line: phase durations in µs and pyjail's own peak RSS. */
+void pj_result_write_timings(FILE *out, const struct pj_result *res);
 
 int pj_buf_append(struct pj_buf *b, const char *data, size_t len);
 void pj_buf_free(struct pj_buf *b);

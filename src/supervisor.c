@@ -111,6 +111,10 @@ static void on_sync(struct state *s)
 	switch (m.type) {
 	case PJ_MSG_RUNNING:
 		s->running = true;
+		s->res->t[PJ_T_RUNNING] = pj_now_ns();
+		break;
+	case PJ_MSG_TIMES:
+		memcpy(&s->res->t[PJ_T_C_GO], m.t, (PJ_T_C_CAPS - PJ_T_C_GO + 1) * sizeof(m.t[0]));
 		break;
 	case PJ_MSG_ERROR:
 		if (s->res->status != PJ_ST_SETUP_ERROR) {
@@ -162,6 +166,7 @@ static void on_init_exit(struct state *s)
 	if (syscall(SYS_waitid, P_PIDFD, s->w->pidfd, &s->init_info, WEXITED | __WALL, &s->ru) < 0)
 		return;
 	s->init_gone = true;
+	s->res->t[PJ_T_EXITED] = pj_now_ns();
 	s->pfd[S_PID].fd = -1; /* jail.c owns the pidfd */
 	/* init's last messages (sync #3) are queued before it exits: read them all. */
 	while (s->pfd[S_SYNC].fd >= 0 && poll(&s->pfd[S_SYNC], 1, 0) > 0)
