@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -210,6 +211,18 @@ static __attribute__((noreturn)) void run_init(const struct pj_launch *l)
 	init_loop(l, pid, &set);
 }
 
+/* Re-arm the parent-death signal, which the kernel clears whenever the euid or
+ * egid changes (pj_userns_enter_ids as root), and close the window in which
+ * pyjail may already have died: its end of the sync socket is then hung up. */
+static void rearm_pdeathsig(int sync_fd)
+{
+	struct pollfd pfd = { .fd = sync_fd, .events = POLLIN | POLLRDHUP };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || poll(&pfd, 1, 0) < 0 ||
+	    (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR)))
+		_exit(PJ_EXIT_SETUP);
+}
+
 void pj_child_main(const struct pj_launch *l)
 {
 	const struct pj_plan *p = l->plan;
@@ -226,6 +239,7 @@ void pj_child_main(const struct pj_launch *l)
 	prctl(PR_SET_DUMPABLE, 0);
 	if (pj_userns_enter_ids(p, &err) < 0)
 		die(l->sync_fd, &err, PJ_STAGE_USERNS);
+	rearm_pdeathsig(l->sync_fd);
 	times.t[1] = pj_now_ns();
 	if (sethostname(p->cfg->hostname, strlen(p->cfg->hostname)) < 0)
 		die(l->sync_fd, (pj_fail(&err, errno, "sethostname"), &err), PJ_STAGE_NET);
