@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -71,13 +72,22 @@ static int open_rootfs(const struct pj_plan *p, struct pj_err *err)
 	return fd;
 }
 
-/* Bind sources (and the script) are opened now, by the caller's rights. */
+/* Bind sources (and the script) are opened now, by the caller's rights.  As
+ * root they are cloned into detached mounts that the child moves into place:
+ * the jail runs as host_uid and could not even reach a source below /root. */
+static int open_source(const struct pj_plan *p, const char *src, bool script)
+{
+	if (p->as_root)
+		return open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	return open(src, (script ? O_RDONLY : O_PATH) | O_CLOEXEC);
+}
+
 static int open_binds(const struct pj_plan *p, int *fds, struct pj_err *err)
 {
 	for (unsigned i = 0; i < p->n_binds; i++) {
 		bool script = p->has_script && i == p->n_binds - 1;
 		struct stat st;
-		fds[i] = open(p->binds[i].src, (script ? O_RDONLY : O_PATH) | O_CLOEXEC);
+		fds[i] = open_source(p, p->binds[i].src, script);
 		if (fds[i] < 0)
 			return pj_fail(err, errno, "%s '%s'", script ? "script" : "bind source",
 				       p->binds[i].src);

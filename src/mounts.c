@@ -7,6 +7,7 @@
  * mask the dangerous parts of /proc.  Must not print: errors go into pj_err. */
 #include "mounts.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -241,8 +242,27 @@ static bool under_tmp(const char *path)
 	return strncmp(path, "/tmp/", 5) == 0;
 }
 
+/* True if the directory open at fd holds nothing but "." and "..". */
+static bool dir_is_empty(int fd)
+{
+	char buf[2048];
+	ssize_t n;
+
+	while ((n = getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			const struct dirent64 *d = (const struct dirent64 *)(buf + off);
+			if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+				return false;
+			off += d->d_reclen;
+		}
+	}
+	return n == 0;
+}
+
 /* The script may live outside /tmp: give its top-level directory (empty in the
- * rootfs, such as /home or /root) a small tmpfs so the same path can exist. */
+ * rootfs, such as /home or /root) a small tmpfs so the same path can exist.
+ * Never over a directory with content (/usr, /etc): the jail needs it.  One we
+ * cannot read (/root, 0700) shows the jail nothing anyway. */
 static int make_room(int root, const char *dst, struct pj_err *err)
 {
 	char top[256];
@@ -254,6 +274,12 @@ static int make_room(int root, const char *dst, struct pj_err *err)
 	memcpy(top, dst, n);
 	top[n] = '\0';
 	fd = open_in_root(root, top, O_RDONLY | O_DIRECTORY);
+	if (fd == -EACCES)
+		fd = open_in_root(root, top, O_PATH | O_DIRECTORY);
+	else if (fd >= 0 && !dir_is_empty(fd))
+		return pj_fail(err, ENOTEMPTY,
+			       "script path '%s': its directory would hide '%s' of the rootfs "
+			       "(put the script under /tmp or pass a relative path)", dst, top);
 	if (fd < 0)
 		return pj_fail(err, ENOENT,
 			       "script path '%s': '%s' is not a directory of the rootfs "
@@ -288,7 +314,19 @@ static int prepare_target(int root, const struct pj_bind *b, bool is_dir, bool i
 	return r;
 }
 
-static int bind_one(int root, const struct pj_bind *b, int srcfd, bool is_script,
+/* Attach a detached mount (open_tree in the parent) at path below rootfd. */
+static int move_in(int rootfd, int srcfd, const char *path, struct pj_err *err)
+{
+	_cleanup_close_ int fd = open_in_root(rootfd, path, O_PATH);
+
+	if (fd < 0)
+		return pj_fail(err, -fd, "mount target '%s'", path);
+	if (move_mount(srcfd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return pj_fail(err, errno, "move mount onto '%s'", path);
+	return 0;
+}
+
+static int bind_one(int root, const struct pj_bind *b, int srcfd, bool is_script, bool detached,
 		    struct pj_err *err)
 {
 	struct stat st;
@@ -301,7 +339,8 @@ static int bind_one(int root, const struct pj_bind *b, int srcfd, bool is_script
 	if (r < 0)
 		return r;
 	fd_path(srcfd, src);
-	r = mount_in(root, src, b->dst, NULL, MS_BIND, NULL, err);
+	r = detached ? move_in(root, srcfd, b->dst, err)
+		     : mount_in(root, src, b->dst, NULL, MS_BIND, NULL, err);
 	if (r < 0)
 		return r;
 	if (b->rw)
@@ -310,10 +349,17 @@ static int bind_one(int root, const struct pj_bind *b, int srcfd, bool is_script
 }
 
 /* Sources are reopened before we leave the host's cwd: relative paths are the
- * caller's, and each must be the very object the parent checked. */
+ * caller's, and each must be the very object the parent checked.  As root the
+ * parent already made detached mounts of them (jail.c), used as they are. */
 static int open_sources(const struct pj_launch *l, int *fds, struct pj_err *err)
 {
 	for (unsigned i = 0; i < l->plan->n_binds; i++) {
+		if (l->plan->as_root) {
+			fds[i] = fcntl(l->bind_fds[i], F_DUPFD_CLOEXEC, 3);
+			if (fds[i] < 0)
+				return pj_fail(err, errno, "bind source '%s'", l->plan->binds[i].src);
+			continue;
+		}
 		fds[i] = reopen_same(l->plan->binds[i].src, l->bind_fds[i], err);
 		if (fds[i] < 0)
 			return fds[i];
@@ -327,7 +373,7 @@ static int setup_binds(int root, const struct pj_launch *l, const int *fds, stru
 
 	for (unsigned i = 0; i < p->n_binds; i++) {
 		bool is_script = p->has_script && i == p->n_binds - 1;
-		int r = bind_one(root, &p->binds[i], fds[i], is_script, err);
+		int r = bind_one(root, &p->binds[i], fds[i], is_script, p->as_root, err);
 		if (r < 0)
 			return r;
 	}
