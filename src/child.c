@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "landlock.h"
 #include "mounts.h"
 #include "net.h"
 #include "seccomp.h"
@@ -110,7 +111,7 @@ static __attribute__((noreturn)) void payload(const struct pj_launch *l, int sta
 {
 	const struct pj_plan *p = l->plan;
 	struct pj_err err = { 0 };
-	int notify = -1, e;
+	int notify = -1, landlock_abi, e;
 
 	reset_signals();
 	if ((l->stdout_w >= 0 && dup2(l->stdout_w, 1) < 0) ||
@@ -119,6 +120,11 @@ static __attribute__((noreturn)) void payload(const struct pj_launch *l, int sta
 	/* Everything above 2 is closed at exec, whatever pyjail forgot. */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		goto fail;
+	/* After no_new_privs (caps.c), before seccomp, whose list lacks Landlock's calls. */
+	if (pj_landlock_apply(p, &landlock_abi, &err) < 0) {
+		errno = err.code ? err.code : EPERM;
+		goto fail;
+	}
 	if (l->seccomp_fd >= 0) {
 		if (pj_seccomp_install(l->seccomp_fd, &notify, &err) < 0) {
 			errno = err.code ? err.code : EPERM;

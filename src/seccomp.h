@@ -1,8 +1,10 @@
 /* seccomp.h: the syscall policy.  Compiled to BPF in the parent (libseccomp),
- * installed by the payload as its last step before execve. */
+ * installed by the payload as its last step before execve; what it refuses is
+ * answered and counted by the supervisor through a user-notification fd. */
 #ifndef PJ_SECCOMP_H
 #define PJ_SECCOMP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -20,6 +22,13 @@ struct pj_denied {
 	uint64_t dropped; /* notifications beyond PJ_MAX_DENIED distinct syscalls */
 };
 
+/* Config: check the words of [seccomp] allow (allow = true) or deny: every
+ * syscall and @group must exist; always-denied and argument-checked calls may
+ * not be allowed; calls pyjail itself needs may not be denied. */
+int pj_seccomp_check_list(const struct pj_strv *words, bool allow, struct pj_err *err);
+/* A stable hash of the effective policy (with the table's version): the same
+ * key means the same BPF program, so a compiled program can be cached by it. */
+int pj_seccomp_policy_key(const struct pj_config *cfg, uint64_t *ret_key, struct pj_err *err);
 /* Parent: build the filter for cfg into a sealed memfd holding the BPF program. */
 int pj_seccomp_compile(const struct pj_config *cfg, int *ret_fd, struct pj_err *err);
 /* Payload: install the filter from the memfd.  If the policy reports denials, the
