@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "seccomp.h"
 #include "util.h"
 
 #ifndef PYJAIL_ROOTFS
@@ -181,7 +182,11 @@ static int set_typed(struct pj_config *cfg, const struct pj_key *key, const char
 		free(b.dst);
 		return strv_push(field, v, err);
 	case PJ_K_WORDS:
-		return set_words(field, v, err);
+		r = set_words(field, v, err);
+		/* [seccomp] allow/deny: an unknown syscall is an error here, with its line */
+		if (r >= 0 && strcmp(key->section, "seccomp") == 0)
+			r = pj_seccomp_check_list(field, strcmp(key->name, "allow") == 0, err);
+		return r;
 	case PJ_K_SECCOMP_ACTION:
 		if (strcmp(v, "errno") == 0)
 			*(enum pj_seccomp_action *)field = PJ_SECCOMP_ERRNO;
