@@ -207,8 +207,10 @@ static int set_typed(struct pj_config *cfg, const struct pj_key *key, const char
 int pj_config_set(struct pj_config *cfg, const struct pj_key *key, const char *value,
 		  enum pj_origin origin, struct pj_err *err)
 {
+	/* The caller names the key or option in front of the message. */
 	if (!(key->allowed & origin))
-		return pj_fail(err, 0, "%s may only be set in the system config file", key->name);
+		return pj_fail(err, 0, "may only be set in the system config file, not in a profile "
+				       "or an option");
 	return set_typed(cfg, key, value, err);
 }
 
@@ -248,20 +250,36 @@ void pj_config_free(struct pj_config *cfg)
 }
 
 /* inih state.  Pass 1 reads the global sections and checks every profile
- * section into a scratch config; pass 2 applies the chosen profile. */
+ * section into a scratch config; pass 2 applies the chosen profile.  inih reads
+ * the text through read_line(), so the handler knows which line it is on. */
 struct load_ctx {
 	struct pj_config *cfg;
 	struct pj_config *scratch;
 	const char *profile; /* NULL in pass 1 */
 	struct pj_err *err;
-	int failed;
+	const char *next; /* text not yet handed to inih */
+	int line;         /* lines handed to inih so far */
+	int failed_line;  /* line of the first key refused, 0 if none */
+	int long_line;    /* line too long for inih's buffer, 0 if none */
+	int max_line;
 };
+
+/* A profile only checked, not chosen, keeps no lists: several profiles' entries
+ * must not add up to the per-list cap in the one scratch config. */
+static void scratch_trim(struct pj_config *s)
+{
+	strv_free(&s->env);
+	strv_free(&s->binds);
+	strv_free(&s->seccomp_allow);
+	strv_free(&s->seccomp_deny);
+}
 
 static int handle_key(struct load_ctx *c, const char *section, const char *name, const char *value)
 {
 	bool in_profile = strncmp(section, "profile ", 8) == 0;
 	const struct pj_key *key = pj_config_find(in_profile ? NULL : section, name);
-	struct pj_config *target = c->cfg;
+	bool chosen = in_profile && c->profile && strcmp(section + 8, c->profile) == 0;
+	int r;
 
 	if (!key) {
 		if (!in_profile && strcmp(section, "jail") && strcmp(section, "limits") &&
@@ -269,25 +287,72 @@ static int handle_key(struct load_ctx *c, const char *section, const char *name,
 			return pj_fail(c->err, 0, "unknown section [%s]", section);
 		return pj_fail(c->err, 0, "unknown key '%s' in [%s]", name, section);
 	}
-	if (in_profile && (!c->profile || strcmp(section + 8, c->profile) != 0))
-		target = c->scratch; /* validate only */
-	else if (!in_profile && c->profile)
-		return 0; /* pass 2: globals already applied */
-	return pj_config_set(target, key, value, in_profile ? PJ_FROM_PROFILE : PJ_FROM_FILE,
-			     c->err);
+	/* inih truncates long section names: a longer name could silently match nothing */
+	if (in_profile && strlen(section + 8) > PJ_PROFILE_NAME_MAX)
+		return pj_fail(c->err, 0, "profile name '%s' is too long (at most %d characters)",
+			       section + 8, PJ_PROFILE_NAME_MAX);
+	if (c->profile && !chosen)
+		return 0; /* pass 2: globals applied and other profiles checked in pass 1 */
+	r = pj_config_set(in_profile && !chosen ? c->scratch : c->cfg, key, value,
+			  in_profile ? PJ_FROM_PROFILE : PJ_FROM_FILE, c->err);
+	if (r < 0)
+		pj_fail_prefix(c->err, "%s: ", name);
+	if (in_profile && !chosen)
+		scratch_trim(c->scratch);
+	return r;
 }
 
 static int on_ini_line(void *user, const char *section, const char *name, const char *value)
 {
 	struct load_ctx *c = user;
 
-	if (c->failed)
+	if (c->failed_line)
 		return 0;
 	if (handle_key(c, section, name, value) < 0) {
-		c->failed = 1;
-		return 0; /* inih reports this line's number */
+		c->failed_line = c->line;
+		return 0;
 	}
 	return 1;
+}
+
+/* inih's reader: one line per call.  inih would cut a line longer than its buffer
+ * and parse the tail as a line of its own (a truncated value, wrong line numbers),
+ * so stop there instead and report it. */
+static char *read_line(char *buf, int size, void *stream)
+{
+	struct load_ctx *c = stream;
+	size_t n = strcspn(c->next, "\n");
+
+	if (!*c->next || c->long_line)
+		return NULL;
+	c->line++;
+	c->max_line = size - 1;
+	if (n >= (size_t)size) {
+		c->long_line = c->line;
+		return NULL;
+	}
+	memcpy(buf, c->next, n);
+	buf[n] = '\0';
+	c->next += n + (c->next[n] == '\n');
+	return buf;
+}
+
+/* One pass over the text: 0, or the first bad line with err filled. */
+static int parse_pass(struct load_ctx *c, const char *text)
+{
+	int line;
+
+	c->next = text;
+	c->line = 0;
+	line = ini_parse_stream(read_line, c, on_ini_line, c);
+	if (line == 0 && c->long_line) {
+		pj_fail(c->err, 0, "line is longer than %d bytes", c->max_line);
+		return c->long_line;
+	}
+	/* inih returns the first bad line: a refused key, or a syntax error before it */
+	if (line > 0 && line != c->failed_line)
+		pj_fail(c->err, 0, "syntax error");
+	return line;
 }
 
 static int has_profile(const char *text, const char *profile)
@@ -308,29 +373,32 @@ int pj_config_load_string(struct pj_config *cfg, const char *text, const char *p
 			  const char *profile, struct pj_err *err)
 {
 	struct pj_config scratch;
-	struct load_ctx c = { cfg, &scratch, NULL, err, 0 };
+	struct load_ctx c = { .cfg = cfg, .scratch = &scratch, .err = err };
 	int line;
 	int r = pj_config_init(&scratch, err);
 
 	if (r < 0)
 		return r;
+	if (profile && (!profile[0] || strlen(profile) > PJ_PROFILE_NAME_MAX)) {
+		pj_config_free(&scratch);
+		return pj_fail(err, 0, "invalid profile name '%s' (1 to %d characters)", profile,
+			       PJ_PROFILE_NAME_MAX);
+	}
 
 	/* Two passes: global sections first, then the profile, so a profile
 	 * overrides the file wherever the profile section appears in it. */
-	line = ini_parse_string(text, on_ini_line, &c);
+	line = parse_pass(&c, text);
 	if (line == 0 && profile) {
 		if (!has_profile(text, profile)) {
 			pj_config_free(&scratch);
 			return pj_fail(err, 0, "%s: no such profile [profile %s]", path, profile);
 		}
 		c.profile = profile;
-		line = ini_parse_string(text, on_ini_line, &c);
+		line = parse_pass(&c, text);
 	}
 	pj_config_free(&scratch);
 	if (line == 0)
 		return 0;
-	if (!c.failed)
-		pj_fail(err, 0, "syntax error");
 	pj_fail_prefix(err, "%s:%d: ", path, line);
 	return -EINVAL;
 }
@@ -408,6 +476,11 @@ int pj_config_validate(const struct pj_config *cfg, struct pj_err *err)
 		return pj_fail(err, 0, "%s %s exceeds the ceiling max_%s = %s set by the administrator",
 			       k->name, a, k->name, b);
 	}
+	/* 0 is not "unlimited" here: a zero timerfd never fires and a tmpfs of size 0
+	 * has no limit, so 0 would slip past any ceiling. */
+	if (cfg->wall_time.value == 0 || cfg->cpu_time.value == 0 || cfg->tmp_size.value == 0)
+		return pj_fail(err, 0, "wall_time, cpu_time and tmp_size must be greater than 0 "
+				       "(use 'unlimited' for no limit)");
 	if (cfg->host_uid == 0 || cfg->host_gid == 0)
 		return pj_fail(err, 0, "host_uid and host_gid must not be 0");
 	if (strlen(cfg->hostname) == 0 || strlen(cfg->hostname) > 64)

@@ -79,6 +79,9 @@ const struct pj_key *pj_config_find(const char *section, const char *name);
 int pj_config_set(struct pj_config *cfg, const struct pj_key *key, const char *value,
 		  enum pj_origin origin, struct pj_err *err);
 
+/* Longest [profile NAME] name (inih truncates longer section names). */
+#define PJ_PROFILE_NAME_MAX 32
+
 /* Parse INI text (path is used in messages).  Reads the global sections and, if
  * profile is non-NULL, the section [profile NAME], which must exist. */
 int pj_config_load_string(struct pj_config *cfg, const char *text, const char *path,

@@ -27,10 +27,12 @@ static int parse_digits(const char *s, uint64_t *ret, const char **ret_end)
 	return 0;
 }
 
-/* Parse "I[.F]" as a fixed-point number scaled by `scale`. */
+/* Parse "I[.F]" as a fixed-point number scaled by `scale` (at most 3.6e9).  Fraction
+ * digits beyond the scale's resolution, or past the ninth, are dropped, so that
+ * frac * scale stays below 2^64 without 128-bit arithmetic. */
 static int parse_fixed(const char *s, uint64_t scale, uint64_t *ret, const char **ret_end)
 {
-	uint64_t ip, frac = 0, div = 1;
+	uint64_t ip, frac = 0, div = 1, part;
 	const char *p;
 	int r = parse_digits(s, &ip, &p);
 
@@ -43,13 +45,17 @@ static int parse_fixed(const char *s, uint64_t scale, uint64_t *ret, const char 
 		if (*p < '0' || *p > '9')
 			return -EINVAL;
 		for (; *p >= '0' && *p <= '9'; p++) {
-			if (div < scale) {
+			if (div < scale && div < 1000000000) {
 				frac = frac * 10 + (uint64_t)(*p - '0');
 				div *= 10;
 			}
 		}
 	}
-	*ret = ip * scale + frac * (scale / div);
+	/* frac / div of a unit; scale need not be a power of ten ("1.5m", "0.1h") */
+	part = frac * scale / div;
+	if (ip * scale > UINT64_MAX - part)
+		return -ERANGE;
+	*ret = ip * scale + part;
 	*ret_end = p;
 	return 0;
 }
@@ -97,20 +103,26 @@ int pj_parse_duration(const char *s, uint64_t *ret_usec, struct pj_err *err)
 		uint64_t usec;
 	} units[] = { { "", 1000000 }, { "s", 1000000 }, { "ms", 1000 },
 		      { "us", 1 },     { "m", 60000000 }, { "h", 3600000000ULL } };
+	const char *suffix = s + strspn(s, "0123456789.");
 	uint64_t v;
 	const char *p;
 	int r;
 
+	/* Pick the unit first, so that range is judged in that unit ("20000000000000us"). */
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(suffix, units[i].suffix) != 0)
+			continue;
 		r = parse_fixed(s, units[i].usec, &v, &p);
-		if (r == -ERANGE)
-			return bad(err, r, "duration", s);
+		if (r == 0 && p != suffix)
+			r = -EINVAL;
+		/* the supervisor's timers count nanoseconds: keep v * 1000 within 64 bits */
+		if (r == 0 && v > PJ_DURATION_MAX_USEC)
+			r = -ERANGE;
 		if (r < 0)
-			return bad(err, r, "duration (e.g. 10, 1.5s, 300ms)", s);
-		if (strcmp(p, units[i].suffix) == 0) {
-			*ret_usec = v;
-			return 0;
-		}
+			return bad(err, r, r == -ERANGE ? "duration" : "duration (e.g. 10, 1.5s, 300ms)",
+				   s);
+		*ret_usec = v;
+		return 0;
 	}
 	return bad(err, -EINVAL, "duration (e.g. 10, 1.5s, 300ms)", s);
 }

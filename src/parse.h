@@ -10,7 +10,8 @@
 
 /* "64M", "1G", "4096", "512k": bytes, binary multiples (K/M/G/T, optional "i", "B"). */
 int pj_parse_size(const char *s, uint64_t *ret_bytes, struct pj_err *err);
-/* "10", "1.5", "300ms", "2s", "1m", "1h": microseconds. */
+/* "10", "1.5", "300ms", "2s", "1m", "1h": microseconds, at most PJ_DURATION_MAX_USEC. */
+#define PJ_DURATION_MAX_USEC (UINT64_MAX / 1000 - 1)
 int pj_parse_duration(const char *s, uint64_t *ret_usec, struct pj_err *err);
 /* Unsigned decimal integer no greater than max. */
 int pj_parse_uint(const char *s, uint64_t max, uint64_t *ret, struct pj_err *err);

@@ -142,11 +142,10 @@ static int build_python_argv(struct pj_plan *p, struct pj_err *err)
 		r = push(&p->argv, &n, cli->pytarget, err);
 	if (r >= 0 && cli->pykind == PJ_PY_SCRIPT) {
 		r = add_script(p, err);
-		/* python3 shows the path as typed; ours is the same when relative to cwd */
+		/* As typed, as python3 shows it: the typed path names the bind's
+		 * destination inside too (same path, or relative to cwd; no ".."). */
 		if (r >= 0)
-			r = push(&p->argv, &n,
-				 cli->pytarget[0] == '/' ? p->binds[p->n_binds - 1].dst
-							 : cli->pytarget, err);
+			r = push(&p->argv, &n, cli->pytarget, err);
 	}
 	for (unsigned i = 0; r >= 0 && i < cli->n_args; i++)
 		r = push(&p->argv, &n, cli->args[i], err);
