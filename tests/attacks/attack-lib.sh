@@ -81,3 +81,15 @@ except Exception:
     print("no-record")' "$1")
 	echo "$n"
 }
+
+# A known gap, reported as TAP TODO: "not ok ... # TODO" does not fail the run,
+# "ok ... # TODO" (fixed) shows as an unexpected pass and does.
+todo_is() { # got want name reason
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" = "$2" ]; then
+		echo "ok $_tap_n - $3 # TODO $4"
+	else
+		echo "not ok $_tap_n - $3 # TODO $4"
+		echo "# got: '$1'  want: '$2'"
+	fi
+}
