@@ -36,7 +36,7 @@ static void strv_free(char **v)
 static int build_env(struct pj_plan *p, struct pj_err *err)
 {
 	const struct pj_config *cfg = p->cfg;
-	const char *fixed[] = { "PATH=" PJ_PATH_INSIDE, "HOME=/tmp", "LANG=C.UTF-8", "TMPDIR=/tmp",
+	const char *fixed[] = { ("PATH=" PJ_PATH_INSIDE), "HOME=/tmp", "LANG=C.UTF-8", "TMPDIR=/tmp",
 				"USER=sandbox", "LOGNAME=sandbox", "SHELL=/nonexistent" };
 	unsigned n = 0;
 	int r;
