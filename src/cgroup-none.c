@@ -1,31 +1,39 @@
 /* cgroup-none.c: the backend used when no cgroup is usable.  It enforces
- * nothing; child.c's rlimits stand in and the record says "rlimit". */
+ * nothing; child.c's rlimits stand in (address space, CPU time per process,
+ * processes per user) and the record says "rlimit" (cpu_quota: "none"). */
 #include "cgroup.h"
 
 static int none_create(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err)
 {
 	return 0;
 }
+
 static int none_attach(struct pj_cgroup *cg, pid_t pid, struct pj_err *err)
 {
 	return 0;
 }
+
 static int none_stats(struct pj_cgroup *cg, struct pj_cg_stats *ret)
 {
 	return 0;
 }
+
+/* The supervisor kills the jail's init; the PID namespace takes the rest. */
 static int none_kill(struct pj_cgroup *cg)
 {
 	return -ENOTSUP;
 }
+
 static void none_destroy(struct pj_cgroup *cg)
 {
 }
+
 static bool none_enforces(const struct pj_cgroup *cg, const char *limit)
 {
 	return false;
 }
-static void none_describe(FILE *out)
+
+static void none_describe(const struct pj_config *cfg, FILE *out)
 {
 }
 

@@ -1,19 +1,277 @@
-/* cgroup-v1.c: placeholder until the v1 backend lands; reports "not supported". */
+/* cgroup-v1.c: the jail's cgroups on a cgroup v1 (or hybrid) host.
+ *
+ * One cgroup per hierarchy that holds memory, pids, cpu or cpuacct (co-mounted
+ * controllers such as "cpu,cpuacct" share one), each directly below pyjail's own
+ * cgroup in that hierarchy (or cgroup_parent).  Limits: memory.limit_in_bytes and
+ * memory.memsw.limit_in_bytes (swap 0) where swap is accounted, pids.max,
+ * cpu.cfs_quota_us.  Usage: cpuacct.usage; the OOM kill from memory.oom_control's
+ * oom_kill counter.  v1 has no CLONE_INTO_CGROUP and no cgroup.kill: the pid is
+ * written to cgroup.procs before the child is released (sync #1), and processes
+ * are SIGKILLed one by one through pidfds.  Only root can normally write here;
+ * an ordinary user gets -EACCES and the facade falls back. */
 #include "cgroup.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define CFS_PERIOD_US 100000ULL
+#define CFS_QUOTA_MIN_US 1000ULL
+
+enum { H_MEMORY, H_PIDS, H_CPU, H_CPUACCT, H_N };
+static const char *const ctrl[H_N] = { "memory", "pids", "cpu", "cpuacct" };
+
+struct v1 {
+	int parent[H_N]; /* parent dirfd, -1 when the controller is not used */
+	int dir[H_N];    /* the jail's cgroup, locked; shared by co-mounted controllers */
+	int owner[H_N];  /* the slot that made dir[h] (itself, or a co-mounted one) */
+	char path[H_N][4096];
+	char name[PJ_CG_NAME_MAX];
+};
+
+static bool wanted(const struct pj_config *cfg, int h)
+{
+	return h != H_CPU || cfg->cpu_quota.value != PJ_UNLIMITED;
+}
+
+static void v1_free(struct v1 *v)
+{
+	for (int h = 0; h < H_N; h++) {
+		if (v->dir[h] >= 0 && v->owner[h] == h)
+			close(v->dir[h]);
+		if (v->parent[h] >= 0)
+			close(v->parent[h]);
+	}
+	free(v);
+}
+
+/* Find each controller's parent; controllers that are not mounted are skipped. */
+static int open_parents(struct v1 *v, const struct pj_config *cfg, struct pj_err *err)
+{
+	int found = 0;
+
+	for (int h = 0; h < H_N; h++) {
+		struct pj_err e = { 0 };
+		bool own;
+		int r;
+		if (!wanted(cfg, h))
+			continue;
+		r = pj_cg_base_dir(cfg, ctrl[h], v->path[h], sizeof(v->path[h]), &own, &e);
+		if (r == -EINVAL) {
+			*err = e;
+			return r;
+		}
+		if (r < 0)
+			continue;
+		v->parent[h] = open(v->path[h], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (v->parent[h] < 0)
+			return pj_fail(err, errno, "cgroup v1 %s: cannot open '%s'", ctrl[h], v->path[h]);
+		found++;
+	}
+	if (!found)
+		return pj_fail(err, ENOTSUP, "no cgroup v1 hierarchy holds memory, pids or cpuacct");
+	return 0;
+}
+
+static int make_dirs(struct v1 *v, struct pj_err *err)
+{
+	for (int h = 0; h < H_N; h++) {
+		if (v->parent[h] < 0)
+			continue;
+		for (int o = 0; o < h; o++) {
+			if (v->dir[o] >= 0 && strcmp(v->path[o], v->path[h]) == 0) {
+				v->owner[h] = o; /* co-mounted with an earlier controller */
+				v->dir[h] = v->dir[o];
+				break;
+			}
+		}
+		if (v->dir[h] >= 0)
+			continue;
+		pj_cg_reap_stale(v->parent[h], NULL);
+		v->dir[h] = pj_cg_mkdir_locked(v->parent[h], v->name, err);
+		if (v->dir[h] < 0) {
+			v->dir[h] = -1;
+			pj_fail_prefix(err, "cgroup v1 %s in '%s': ", ctrl[h], v->path[h]);
+			return -err->code;
+		}
+		v->owner[h] = h;
+	}
+	return 0;
+}
+
+static int write_limits(struct v1 *v, const struct pj_config *cfg, struct pj_err *err)
+{
+	uint64_t mem = cfg->memory.value, q = cfg->cpu_quota.value;
+	int d, r = 0;
+
+	if ((d = v->dir[H_MEMORY]) >= 0) {
+		/* the hierarchy may have inherited oom_kill_disable: an OOM must kill */
+		(void)pj_cg_write(d, "memory.oom_control", NULL, "0");
+		if (mem != PJ_UNLIMITED) {
+			r = pj_cg_write(d, "memory.limit_in_bytes", err, "%llu", (unsigned long long)mem);
+			/* after the plain limit: memsw may never be below it */
+			if (r >= 0 && pj_cg_write(d, "memory.memsw.limit_in_bytes", NULL, "%llu",
+						  (unsigned long long)mem) == -ENOENT)
+				(void)pj_cg_write(d, "memory.swappiness", NULL, "0");
+		}
+	}
+	if (r >= 0 && (d = v->dir[H_PIDS]) >= 0 && cfg->pids.value != PJ_UNLIMITED)
+		r = pj_cg_write(d, "pids.max", err, "%llu", (unsigned long long)cfg->pids.value);
+	if (r >= 0 && (d = v->dir[H_CPU]) >= 0 && q != PJ_UNLIMITED) {
+		uint64_t us = q * CFS_PERIOD_US / 1000000ULL;
+		r = pj_cg_write(d, "cpu.cfs_period_us", err, "%llu", CFS_PERIOD_US);
+		if (r >= 0)
+			r = pj_cg_write(d, "cpu.cfs_quota_us", err, "%llu",
+					(unsigned long long)(us < CFS_QUOTA_MIN_US ? CFS_QUOTA_MIN_US : us));
+	}
+	if (r < 0)
+		pj_fail_prefix(err, "cgroup v1: ");
+	return r;
+}
+
+static int kill_wait(int dirfd)
+{
+	return pj_cg_kill_procs(dirfd, true);
+}
+
+static void v1_destroy(struct pj_cgroup *cg)
+{
+	struct v1 *v = cg->priv;
+
+	if (!v)
+		return;
+	for (int h = 0; h < H_N; h++)
+		if (v->dir[h] >= 0 && v->owner[h] == h)
+			(void)pj_cg_remove(v->parent[h], v->name, kill_wait);
+	v1_free(v);
+	cg->priv = NULL;
+}
 
 static int v1_create(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err)
 {
-	return pj_fail(err, ENOTSUP, "cgroup v1 backend not built");
+	struct v1 *v = calloc(1, sizeof(*v));
+	int r;
+
+	if (!v)
+		return pj_fail(err, ENOMEM, "cgroup");
+	for (int h = 0; h < H_N; h++)
+		v->parent[h] = v->dir[h] = v->owner[h] = -1;
+	cg->priv = v;
+	r = pj_cg_name(false, v->name, sizeof(v->name), err);
+	if (r >= 0)
+		r = open_parents(v, cfg, err);
+	if (r >= 0)
+		r = make_dirs(v, err);
+	if (r >= 0)
+		r = write_limits(v, cfg, err);
+	if (r < 0)
+		v1_destroy(cg);
+	return r;
 }
-static int v1_attach(struct pj_cgroup *cg, pid_t pid, struct pj_err *err) { return 0; }
-static int v1_stats(struct pj_cgroup *cg, struct pj_cg_stats *ret) { return 0; }
-static int v1_kill(struct pj_cgroup *cg) { return -ENOTSUP; }
-static void v1_destroy(struct pj_cgroup *cg) { }
-static bool v1_enforces(const struct pj_cgroup *cg, const char *limit) { return false; }
-static void v1_describe(FILE *out) { }
+
+static int v1_attach(struct pj_cgroup *cg, pid_t pid, struct pj_err *err)
+{
+	struct v1 *v = cg->priv;
+
+	for (int h = 0; h < H_N; h++) {
+		int r;
+		if (v->dir[h] < 0 || v->owner[h] != h)
+			continue;
+		r = pj_cg_write(v->dir[h], "cgroup.procs", err, "%d", (int)pid);
+		if (r < 0) {
+			pj_fail_prefix(err, "cgroup v1 %s: ", ctrl[h]);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int v1_stats(struct pj_cgroup *cg, struct pj_cg_stats *ret)
+{
+	struct v1 *v = cg->priv;
+	uint64_t x;
+	int d;
+
+	if ((d = v->dir[H_CPUACCT]) >= 0 && pj_cg_read_u64(d, "cpuacct.usage", &x) == 0) {
+		ret->cpu_usec = x / 1000;
+		ret->has_cpu = true;
+	}
+	if ((d = v->dir[H_MEMORY]) >= 0) {
+		ret->has_memory = pj_cg_read_u64(d, "memory.max_usage_in_bytes", &x) == 0;
+		ret->peak_memory = ret->has_memory ? x : 0;
+		/* oom_kill counts the kills (4.13+); older kernels only have failcnt */
+		if (pj_cg_read_key(d, "memory.oom_control", "oom_kill", &x) == 0)
+			ret->oom_killed = x > 0;
+		else if (pj_cg_read_u64(d, "memory.failcnt", &x) == 0)
+			ret->oom_killed = x > 0;
+	}
+	if ((d = v->dir[H_PIDS]) >= 0 && pj_cg_read_key(d, "pids.events", "max", &x) == 0)
+		ret->pids_max_hit = x > 0;
+	return 0;
+}
+
+static int v1_kill(struct pj_cgroup *cg)
+{
+	struct v1 *v = cg->priv;
+	int d = v->dir[H_PIDS] >= 0 ? v->dir[H_PIDS] : v->dir[H_MEMORY];
+
+	for (int h = 0; d < 0 && h < H_N; h++)
+		d = v->dir[h];
+	return d >= 0 ? pj_cg_kill_procs(d, false) : -ENOTSUP;
+}
+
+static bool v1_enforces(const struct pj_cgroup *cg, const char *limit)
+{
+	const struct v1 *v = cg->priv;
+
+	if (strcmp(limit, "memory") == 0)
+		return v->dir[H_MEMORY] >= 0;
+	if (strcmp(limit, "pids") == 0)
+		return v->dir[H_PIDS] >= 0;
+	if (strcmp(limit, "cpu_time") == 0)
+		return v->dir[H_CPUACCT] >= 0;
+	if (strcmp(limit, "cpu_quota") == 0)
+		return v->dir[H_CPU] >= 0;
+	return false;
+}
+
+static void v1_describe(const struct pj_config *cfg, FILE *out)
+{
+	char path[4096], mounted[64] = "", writable[64] = "";
+	struct pj_err e = { 0 };
+	bool own, any = false;
+
+	for (int h = 0; h < H_N; h++) {
+		if (pj_cg_base_dir(cfg, ctrl[h], path, sizeof(path), &own, &e) < 0)
+			continue;
+		any = true;
+		snprintf(mounted + strlen(mounted), sizeof(mounted) - strlen(mounted), " %s", ctrl[h]);
+		if (access(path, W_OK) == 0)
+			snprintf(writable + strlen(writable), sizeof(writable) - strlen(writable), " %s",
+				 ctrl[h]);
+	}
+	if (!any)
+		return;
+	if (strcmp(mounted, writable) == 0)
+		pj_cg_line(out, "ok", "cgroup v1", "controllers%s, writable below our cgroup",
+			   mounted);
+	else
+		pj_cg_line(out, "warn", "cgroup v1",
+			   "controllers%s mounted, writable:%s (v1 cannot be delegated safely: "
+			   "run pyjail as root, or move the host to cgroup v2)",
+			   mounted, writable[0] ? writable : " none");
+}
 
 const struct pj_cgroup_ops pj_cgroup_v1_ops = {
 	.name = "cgroup1",
-	.create = v1_create, .attach = v1_attach, .stats = v1_stats, .kill = v1_kill,
-	.destroy = v1_destroy, .enforces = v1_enforces, .describe = v1_describe,
+	.create = v1_create,
+	.attach = v1_attach,
+	.stats = v1_stats,
+	.kill = v1_kill,
+	.destroy = v1_destroy,
+	.enforces = v1_enforces,
+	.describe = v1_describe,
 };

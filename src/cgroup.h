@@ -1,13 +1,22 @@
-/* cgroup.h: one cgroup (or one per v1 controller) per run, behind an ops table.
+/* cgroup.h: one cgroup (or one per v1 hierarchy) per run, behind an ops table.
  *
  * Backends: cgroup-v2.c (pure v2 or a hybrid host's unified tree with controllers),
  * cgroup-v1.c (per-controller hierarchies), cgroup-none.c (no usable cgroup:
  * the child's rlimits stand in).  The jail never degrades silently: each limit
- * reports what enforces it. */
+ * reports what enforces it.
+ *
+ * Naming and ownership.  Every cgroup pyjail makes is called
+ * "pyjail-<pid>-<starttime>-<random>" (or "...-self" for pyjail's own leaf on v2),
+ * made directly below the parent (pyjail's own cgroup, or cgroup_parent), and its
+ * directory is flock()ed by the owner for as long as it exists.  A later run
+ * removes a "pyjail-*" cgroup only when both say the owner is gone: no process
+ * with that pid and start time, and the lock is free.  So a run killed with
+ * SIGKILL leaves at most empty cgroups behind, and the next run removes them. */
 #ifndef PJ_CGROUP_H
 #define PJ_CGROUP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -27,21 +36,26 @@ struct pj_cgroup;
 
 struct pj_cgroup_ops {
 	const char *name; /* "cgroup2", "cgroup1", "none": the record's enforced_by */
+	/* Make the jail's cgroup(s) and write the limits.  -ENOTSUP, -ENOENT, -EACCES,
+	 * -EPERM, -EROFS, -EBUSY mean "not usable here": the next backend is tried. */
 	int (*create)(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err);
+	/* Put the cloned pid in (a no-op when clone_fd went to CLONE_INTO_CGROUP). */
 	int (*attach)(struct pj_cgroup *cg, pid_t pid, struct pj_err *err);
 	int (*stats)(struct pj_cgroup *cg, struct pj_cg_stats *ret);
+	/* SIGKILL everything in the jail's cgroup; does not wait. */
 	int (*kill)(struct pj_cgroup *cg);
+	/* Kill what is left, wait for it to go, remove the cgroup(s), free priv. */
 	void (*destroy)(struct pj_cgroup *cg);
 	/* does this backend enforce the limit named (memory, pids, cpu_time, cpu_quota)? */
 	bool (*enforces)(const struct pj_cgroup *cg, const char *limit);
-	/* one line per fact for `pyjail check` */
-	void (*describe)(FILE *out);
+	/* lines for `pyjail check`: what this host offers this user, and how to fix it */
+	void (*describe)(const struct pj_config *cfg, FILE *out);
 };
 
 struct pj_cgroup {
 	const struct pj_cgroup_ops *ops;
-	int clone_fd;  /* v2 leaf dirfd for CLONE_INTO_CGROUP, else -1 */
-	void *priv;    /* backend state */
+	int clone_fd; /* v2 leaf dirfd for CLONE_INTO_CGROUP, else -1 */
+	void *priv;   /* backend state */
 };
 
 extern const struct pj_cgroup_ops pj_cgroup_v2_ops, pj_cgroup_v1_ops, pj_cgroup_none_ops;
@@ -54,8 +68,43 @@ int pj_cgroup_stats(struct pj_cgroup *cg, struct pj_cg_stats *ret);
 int pj_cgroup_kill(struct pj_cgroup *cg);
 /* Kill what is left, remove the cgroup(s), free.  Accepts NULL. */
 void pj_cgroup_destroy(struct pj_cgroup *cg);
+/* The record's enforced_by for a cgroup limit, or NULL if the cgroup does not enforce it. */
 const char *pj_cgroup_enforcer(const struct pj_cgroup *cg, const char *limit);
-/* For `pyjail check`: which backend would be used and why. */
-void pj_cgroup_describe(FILE *out);
+/* For `pyjail check`: each backend's view, then which one a run would use and why. */
+void pj_cgroup_describe(const struct pj_config *cfg, FILE *out);
+
+/* ---- helpers shared by the backends (cgroup.c) ---- */
+
+#define PJ_CG_PREFIX "pyjail-"
+#define PJ_CG_NAME_MAX 64
+
+/* One `pyjail check` line, in check.c's format. */
+void pj_cg_line(FILE *out, const char *state, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* A fresh name for this process: pyjail-<pid>-<starttime>-<random hex>, or with
+ * self, pyjail-<pid>-<starttime>-self. */
+int pj_cg_name(bool self, char *buf, size_t size, struct pj_err *err);
+/* Find a cgroup mount: fstype "cgroup2" (controller NULL) or a v1 hierarchy
+ * holding controller.  ret_mnt: the mount point; ret_root: its root in the hierarchy. */
+int pj_cg_find_mount(const char *controller, char *ret_mnt, char *ret_root, size_t size);
+/* The directory of this process's cgroup (or of cfg->cgroup_parent) in that mount:
+ * controller NULL for v2.  ret_own tells whether it is our own cgroup. */
+int pj_cg_base_dir(const struct pj_config *cfg, const char *controller, char *ret, size_t size,
+		   bool *ret_own, struct pj_err *err);
+/* mkdir name below parentfd, open it (O_DIRECTORY) and take its owner lock. */
+int pj_cg_mkdir_locked(int parentfd, const char *name, struct pj_err *err);
+/* Read "key value" lines (cpu.stat, memory.events, ...) or a lone number. */
+int pj_cg_read_key(int dirfd, const char *file, const char *key, uint64_t *ret);
+int pj_cg_read_u64(int dirfd, const char *file, uint64_t *ret);
+int pj_cg_write(int dirfd, const char *file, struct pj_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* SIGKILL every process listed in dirfd's cgroup.procs, through pidfds.  With
+ * wait, repeat until it is empty (bounded): 0 when empty, -EBUSY if some remain. */
+int pj_cg_kill_procs(int dirfd, bool wait);
+/* Remove stale pyjail cgroups below parentfd (see the header comment); kill is
+ * the backend's way to empty one (it gets the stale cgroup's dirfd). */
+void pj_cg_reap_stale(int parentfd, int (*kill)(int dirfd));
+/* rmdir name below parentfd, with its children (depth-bounded), after kill. */
+int pj_cg_remove(int parentfd, const char *name, int (*kill)(int dirfd));
 
 #endif

@@ -118,7 +118,7 @@ int pj_check_run(const struct pj_config *cfg, FILE *out)
 	fprintf(out, "pyjail %s, running as %s (uid %u)\n", PACKAGE_VERSION,
 		geteuid() == 0 ? "root" : "an ordinary user", (unsigned)geteuid());
 	bad |= check_userns(out);
-	pj_cgroup_describe(out);
+	pj_cgroup_describe(cfg, out);
 	bad |= check_seccomp(out);
 	pj_seccomp_describe(out);
 	check_landlock(out);

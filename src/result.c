@@ -160,6 +160,8 @@ int pj_result_exit_status(const struct pj_result *r, bool json)
 		return PJ_EXIT_SETUP;
 	case PJ_ST_TIMEOUT:
 		return PJ_EXIT_TIMEOUT;
+	case PJ_ST_PIDS_LIMIT: /* refused forks kill nothing: the program's own status */
+		return r->signal > 0 ? 128 + r->signal : r->exit_code;
 	default:
 		return 128 + (r->signal > 0 ? r->signal : 9);
 	}

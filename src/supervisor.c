@@ -256,13 +256,17 @@ static void finish(struct state *s)
 							: (s->init_info.si_status & 0x7f);
 	}
 	wait_status_into(res, ws);
-	if (st.oom_killed && (res->status == PJ_ST_SIGNALED || res->exit_code != 0))
+	/* A limit the kernel enforced explains a failure (exit_code is -1 when
+	 * signaled); a program that recovered and exited 0 keeps "exited". */
+	if (st.oom_killed && res->exit_code != 0)
 		res->status = PJ_ST_MEMORY_LIMIT;
 	else if (res->status == PJ_ST_SIGNALED &&
 		 (res->signal == SIGXCPU ||
 		  (res->signal == SIGKILL && cfg->cpu_time.value != PJ_UNLIMITED &&
 		   res->cpu_ms * 1000 >= cfg->cpu_time.value)))
 		res->status = PJ_ST_CPU_LIMIT;
+	else if (st.pids_max_hit && res->exit_code != 0)
+		res->status = PJ_ST_PIDS_LIMIT;
 }
 
 int pj_supervise(struct pj_watch *w, struct pj_result *res, struct pj_err *err)
