@@ -43,7 +43,7 @@
 #define KNOWN_MAX 469
 #define NWORDS ((KNOWN_MAX >> 6) + 1)
 #define X32_SYSCALL_BIT 0x40000000U
-#define BPF_MAX 4096 /* BPF_MAXINSNS */
+#define BPF_MAX 4096	 /* BPF_MAXINSNS */
 #define POLICY_VERSION 1 /* bump when the generated program changes for the same policy */
 
 #define NS_FLAGS                                                                                   \
@@ -52,7 +52,7 @@
 
 struct group {
 	const char *name;
-	bool deny;         /* always denied: `allow` may not name it or its calls */
+	bool deny;	   /* always denied: `allow` may not name it or its calls */
 	const char *calls; /* space-separated */
 	const char *why;   /* for `pyjail check` and pyjail(1) */
 };
@@ -157,21 +157,21 @@ static const struct {
 	const char *name;
 	int nr;
 } newer[] = {
-	{ "cachestat", 451 },         { "fchmodat2", 452 },         { "map_shadow_stack", 453 },
-	{ "futex_wake", 454 },        { "futex_wait", 455 },        { "futex_requeue", 456 },
-	{ "statmount", 457 },         { "listmount", 458 },         { "lsm_get_self_attr", 459 },
+	{ "cachestat", 451 }, { "fchmodat2", 452 }, { "map_shadow_stack", 453 },
+	{ "futex_wake", 454 }, { "futex_wait", 455 }, { "futex_requeue", 456 },
+	{ "statmount", 457 }, { "listmount", 458 }, { "lsm_get_self_attr", 459 },
 	{ "lsm_set_self_attr", 460 }, { "lsm_list_modules", 461 }, { "mseal", 462 },
-	{ "setxattrat", 463 },        { "getxattrat", 464 },        { "listxattrat", 465 },
-	{ "removexattrat", 466 },     { "open_tree_attr", 467 },    { "file_getattr", 468 },
+	{ "setxattrat", 463 }, { "getxattrat", 464 }, { "listxattrat", 465 },
+	{ "removexattrat", 466 }, { "open_tree_attr", 467 }, { "file_getattr", 468 },
 	{ "file_setattr", 469 },
 };
 
 /* The effective policy: what the BPF program is a pure function of. */
 struct policy {
 	enum pj_seccomp_action mode;
-	uint64_t allow[NWORDS];      /* allowed outright */
+	uint64_t allow[NWORDS];	     /* allowed outright */
 	uint64_t restricted[NWORDS]; /* allowed with argument checks */
-	uint64_t deny[NWORDS];       /* refused even in log mode */
+	uint64_t deny[NWORDS];	     /* refused even in log mode */
 };
 
 /* The parent's copy, for pj_seccomp_notify_handle (same process). */
@@ -265,14 +265,18 @@ static int check_call(const char *call, bool allow, struct pj_err *err)
 			       call);
 	if (!allow)
 		return in_words(essential_calls, call)
-			       ? pj_fail(err, 0, "'%s' cannot be denied: pyjail needs it to start "
-						 "the program", call)
+			       ? pj_fail(err, 0,
+					 "'%s' cannot be denied: pyjail needs it to start "
+					 "the program",
+					 call)
 			       : 0;
 	if (g)
 		return pj_fail(err, 0, "'%s' is always denied (%s: %s)", call, g->name, g->why);
 	if (in_words(restricted_calls, call))
-		return pj_fail(err, 0, "'%s' is allowed with checked arguments only; it cannot be "
-				       "allowed outright", call);
+		return pj_fail(err, 0,
+			       "'%s' is allowed with checked arguments only; it cannot be "
+			       "allowed outright",
+			       call);
 	return 0;
 }
 
@@ -330,8 +334,7 @@ static void apply_group(struct policy *pol, const struct group *g, bool allow)
 		apply_call(pol, call, allow);
 }
 
-static int apply_user(struct policy *pol, const struct pj_strv *sv, bool allow,
-		      struct pj_err *err)
+static int apply_user(struct policy *pol, const struct pj_strv *sv, bool allow, struct pj_err *err)
 {
 	int r = pj_seccomp_check_list(sv, allow, err);
 
@@ -413,8 +416,21 @@ struct blob_header {
 };
 
 /* Runs before libseccomp's program (jumps are relative, so it can be put in front). */
-enum { P_ARCH, P_ARCH_JMP, P_NR, P_X32, P_NEWER, P_IOCTL, P_REQ, P_TIOCSTI, P_TIOCLINUX,
-       P_RET_NOSYS, P_RET_DENY, P_RET_KILL, P_END };
+enum {
+	P_ARCH,
+	P_ARCH_JMP,
+	P_NR,
+	P_X32,
+	P_NEWER,
+	P_IOCTL,
+	P_REQ,
+	P_TIOCSTI,
+	P_TIOCLINUX,
+	P_RET_NOSYS,
+	P_RET_DENY,
+	P_RET_KILL,
+	P_END
+};
 #define TO(from, to) ((to) - (from)-1)
 
 static void make_prefix(uint32_t deny_action, struct sock_filter out[P_END])
@@ -426,13 +442,16 @@ static void make_prefix(uint32_t deny_action, struct sock_filter out[P_END])
 					TO(P_ARCH_JMP, P_RET_KILL)),
 		[P_NR] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		/* x32 shares x86_64's audit arch and sets this bit in the number: killed */
-		[P_X32] = BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, TO(P_X32, P_RET_KILL),
-				   0),
-		[P_NEWER] = BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, KNOWN_MAX, TO(P_NEWER, P_RET_NOSYS), 0),
-		[P_IOCTL] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SCMP_SYS(ioctl), 0, TO(P_IOCTL, P_END)),
+		[P_X32] = BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT,
+				   TO(P_X32, P_RET_KILL), 0),
+		[P_NEWER] =
+			BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, KNOWN_MAX, TO(P_NEWER, P_RET_NOSYS), 0),
+		[P_IOCTL] =
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SCMP_SYS(ioctl), 0, TO(P_IOCTL, P_END)),
 		/* the kernel reads the request as an unsigned int: compare the low word only */
 		[P_REQ] = BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
-		[P_TIOCSTI] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, TO(P_TIOCSTI, P_RET_DENY), 0),
+		[P_TIOCSTI] =
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI, TO(P_TIOCSTI, P_RET_DENY), 0),
 		[P_TIOCLINUX] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCLINUX,
 					 TO(P_TIOCLINUX, P_RET_DENY), TO(P_TIOCLINUX, P_END)),
 		[P_RET_NOSYS] = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
@@ -445,15 +464,17 @@ static void make_prefix(uint32_t deny_action, struct sock_filter out[P_END])
 
 static int add_socket_rules(scmp_filter_ctx ctx, int nr)
 {
-	static const int inet[][2] = { { AF_INET, SOCK_STREAM }, { AF_INET, SOCK_DGRAM },
-				       { AF_INET6, SOCK_STREAM }, { AF_INET6, SOCK_DGRAM } };
+	static const int inet[][2] = { { AF_INET, SOCK_STREAM },
+				       { AF_INET, SOCK_DGRAM },
+				       { AF_INET6, SOCK_STREAM },
+				       { AF_INET6, SOCK_DGRAM } };
 	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
 				 SCMP_A0(SCMP_CMP_MASKED_EQ, LO32, AF_UNIX));
 
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(inet); i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2,
-				     SCMP_A0(SCMP_CMP_MASKED_EQ, LO32, inet[i][0]),
-				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf /* type, not flags */, inet[i][1]));
+		r = seccomp_rule_add(
+			ctx, SCMP_ACT_ALLOW, nr, 2, SCMP_A0(SCMP_CMP_MASKED_EQ, LO32, inet[i][0]),
+			SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf /* type, not flags */, inet[i][1]));
 	/* glibc's getaddrinfo and if_nameindex ask the routing table */
 	if (r >= 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 2,
@@ -625,8 +646,10 @@ int pj_seccomp_notify_handle(int notify_fd, struct pj_denied *denied)
 		return errno == ENOENT || errno == EINTR ? 0 : -errno; /* caller died meanwhile */
 	memset(&resp, 0, sizeof(resp));
 	resp.id = req.id;
-	/* Log mode lets the call run, unless it is one that is always denied. */
-	if (compiled.mode == PJ_SECCOMP_LOG && !bit_get(compiled.deny, req.data.nr))
+	/* Log mode lets the call run, unless it is always denied or its arguments failed
+	 * their check (an argument-checked call only comes here when they did). */
+	if (compiled.mode == PJ_SECCOMP_LOG && !bit_get(compiled.deny, req.data.nr) &&
+	    !bit_get(compiled.restricted, req.data.nr))
 		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	else
 		resp.error = -EPERM;
@@ -672,21 +695,27 @@ void pj_seccomp_describe(FILE *out)
 {
 	char buf[160];
 
-	snprintf(buf, sizeof(buf), "%u syscalls allowed; any other fails with EPERM and is named "
-				   "in the record's denied_syscalls", count_allowed());
+	snprintf(buf, sizeof(buf),
+		 "%u syscalls allowed; any other fails with EPERM and is named "
+		 "in the record's denied_syscalls",
+		 count_allowed());
 	fprintf(out, DESCRIBE_FMT, "", "allow-list", buf);
 	for (size_t i = 0; i < ARRAY_SIZE(groups); i++)
 		if (groups[i].deny)
 			fprintf(out, "%-8s %-22s %s: %s\n", "", groups[i].name, groups[i].why,
 				groups[i].calls);
 	fprintf(out, DESCRIBE_FMT, "", "arguments",
-		"clone with CLONE_NEW* flags; socket other than AF_UNIX, AF_INET/AF_INET6 stream or "
-		"datagram and AF_NETLINK/NETLINK_ROUTE (so no AF_PACKET, AF_VSOCK, raw sockets); "
+		"clone with CLONE_NEW* flags; socket other than AF_UNIX, AF_INET/AF_INET6 "
+		"stream or datagram and AF_NETLINK/NETLINK_ROUTE (so no AF_PACKET, AF_VSOCK, raw "
+		"sockets); "
 		"ioctl TIOCSTI and TIOCLINUX (low 32 bits compared); personality except the query");
-	snprintf(buf, sizeof(buf), "clone3, and syscalls newer than the table (numbered above %d), "
-				   "so libc falls back", KNOWN_MAX);
+	snprintf(buf, sizeof(buf),
+		 "clone3, and syscalls newer than the table (numbered above %d), "
+		 "so libc falls back",
+		 KNOWN_MAX);
 	fprintf(out, DESCRIBE_FMT, "", "ENOSYS", buf);
-	fprintf(out, DESCRIBE_FMT, "", "foreign ABIs", "i386 (int 0x80) and x32 calls kill the process");
+	fprintf(out, DESCRIBE_FMT, "", "foreign ABIs",
+		"i386 (int 0x80) and x32 calls kill the process");
 	fprintf(out, DESCRIBE_FMT, "", "other calls",
 		"e.g. mq_*, io_setup, mbind, seccomp, landlock_*, sync: EPERM; "
 		"[seccomp] allow = NAME permits these");

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/attack-lib.sh"
 require_rootfs
 need_probe
-plan 16
+plan 17
 conf() { printf '%b' "$1" >"$WORK/pj.conf"; CONF=$WORK/pj.conf; }
 keyctl3='import ctypes, sys
 l = ctypes.CDLL(None, use_errno=True)
@@ -50,6 +50,9 @@ is "$(res sync)" OK "log mode: a syscall outside the allow-list runs"
 is "$(denied sync)" 1 "log mode: and the record reports it"
 is "$(res keyctl)" EPERM "log mode: always-denied syscalls are still refused"
 is "$(res getpid)/$(denied getpid)" OK/0 "log mode: allowed syscalls are not reported"
+probe clone_newuser socket_packet personality_set
+is "$(res clone_newuser)/$(res socket_packet)/$(res personality_set)" EPERM/EPERM/EPERM \
+	"log mode: argument checks still refuse (clone NEWUSER, AF_PACKET, personality)"
 
 conf '[seccomp]\ndefault_action = kill\n'
 py "$keyctl3"
