@@ -27,6 +27,8 @@
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -559,14 +561,99 @@ static int write_program(const struct policy *pol, int fd, struct pj_err *err)
 	return 0;
 }
 
+/* ---- the compiled-program cache ----
+ * Compiling costs about a millisecond per launch, so the program is kept in a
+ * per-user directory keyed by the policy's hash: /run/pyjail for root,
+ * $XDG_RUNTIME_DIR/pyjail otherwise (no cache without one).  A cached program
+ * is trusted only if the directory and the file belong to us and nobody else
+ * may write them: a filter someone else wrote must never be loaded. */
+static int cache_dir(char *buf, size_t size)
+{
+	const char *run = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+
+	if (geteuid() == 0)
+		snprintf(buf, size, "/run/pyjail");
+	else if (run && run[0] == '/')
+		snprintf(buf, size, "%s/pyjail", run);
+	else
+		return -ENOENT;
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (lstat(buf, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022))
+		return -EPERM;
+	return 0;
+}
+
+static bool cache_trusted(int fd)
+{
+	struct blob_header h;
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+	       !(st.st_mode & 022) && st.st_size > (off_t)sizeof(h) &&
+	       (st.st_size - (off_t)sizeof(h)) % (off_t)sizeof(struct sock_filter) == 0 &&
+	       pread(fd, &h, sizeof(h), 0) == (ssize_t)sizeof(h) &&
+	       memcmp(h.magic, BLOB_MAGIC, sizeof(h.magic)) == 0;
+}
+
+static int cache_path(const struct policy *pol, char *buf, size_t size)
+{
+	char dir[256];
+	int r = cache_dir(dir, sizeof(dir));
+
+	if (r < 0)
+		return r;
+	snprintf(buf, size, "%s/seccomp-%016llx-%s.bpf", dir,
+		 (unsigned long long)policy_hash(pol), PACKAGE_VERSION);
+	return 0;
+}
+
+static int cache_open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd >= 0 && !cache_trusted(fd)) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+/* Best effort: a failure only costs the next launch a compile. */
+static void cache_store(const char *path, int memfd)
+{
+	char tmp[320], buf[sizeof(struct blob_header) + BPF_MAX * sizeof(struct sock_filter)];
+	ssize_t n = pread(memfd, buf, sizeof(buf), 0);
+	int fd;
+
+	if (n <= 0)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return;
+	if (pj_write_all(fd, buf, (size_t)n) < 0 || close(fd) < 0 || rename(tmp, path) < 0)
+		(void)unlink(tmp);
+}
+
 int pj_seccomp_compile(const struct pj_config *cfg, int *ret_fd, struct pj_err *err)
 {
 	_cleanup_close_ int fd = -1;
 	struct policy pol;
+	char path[320];
 	int r = build_policy(cfg, &pol, err);
+	bool cacheable;
 
 	if (r < 0)
 		return r;
+	compiled = pol;
+	cacheable = cache_path(&pol, path, sizeof(path)) == 0;
+	if (cacheable && (fd = cache_open(path)) >= 0) {
+		*ret_fd = TAKE_FD(fd);
+		return 0;
+	}
 	fd = memfd_create("pyjail-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return pj_fail(err, errno, "memfd_create");
@@ -576,7 +663,8 @@ int pj_seccomp_compile(const struct pj_config *cfg, int *ret_fd, struct pj_err *
 	/* Sealed: nothing can change the program between here and the payload. */
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
 		return pj_fail(err, errno, "seal the seccomp memfd");
-	compiled = pol;
+	if (cacheable)
+		cache_store(path, fd);
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
