@@ -6,7 +6,13 @@
 #   pj ARGS...        run pyjail with the test rootfs and a private empty config
 #   pj_user ARGS...   the same, as the unprivileged test user (root only; else skip)
 #   plan N; ok COND-EXIT-STATUS "name"; is GOT WANT "name"; like GOT REGEX "name"; skip "why"
+#                     (like is grep -E: it passes if any one line of GOT matches)
 #   json FIELD        read a field of the JSON record in $OUT (python3 on the host)
+#   pj_whos           the identities to test as: "root user" as root, "user" otherwise
+#   pj_as WHO ARGS... pj as root, pj_user as the test user (pj_as_stdin: with stdin)
+#   pj_cmd WHO        the command line pj_as runs, in the array PJ_CMD (for background runs)
+#   pj_tmpdir VAR [DIR]  VAR = a fresh directory under /tmp (or DIR), readable by the
+#                     test user, removed at exit (pj_cleanup_add PATH removes more)
 # Every test prints TAP and exits non-zero if any assertion failed.
 set -u
 
@@ -20,7 +26,9 @@ PJ_EMPTY_CONF=$(mktemp /tmp/pyjail-test-conf.XXXXXX)
 chmod 644 "$PJ_EMPTY_CONF"
 _tap_n=0
 _tap_fail=0
-trap 'rm -f "$PJ_EMPTY_CONF"' EXIT
+_pj_cleanup=("$PJ_EMPTY_CONF")
+pj_cleanup_add() { _pj_cleanup+=("$@"); }
+trap 'rm -rf "${_pj_cleanup[@]}"' EXIT
 
 plan() { echo "1..$1"; }
 _report() { # status name [diag]
@@ -105,4 +113,55 @@ require_rootfs() {
 		echo "Bail out! no rootfs at '$PYJAIL_TEST_ROOTFS': run 'make rootfs' or set PYJAIL_TEST_ROOTFS"
 		exit 1
 	fi
+}
+
+# ---- running as root and as the ordinary test user ----
+pj_whos() {
+	if [ "$(id -u)" != 0 ]; then
+		echo user
+	elif have_test_user; then
+		echo root user
+	else
+		echo root
+	fi
+}
+
+# The command pj_as WHO runs, in PJ_CMD: as root the test user is reached with
+# setpriv; an unprivileged caller is the "user" itself.
+pj_cmd() {
+	PJ_CMD=()
+	if [ "$1" = user ] && [ "$(id -u)" = 0 ]; then
+		PJ_CMD=(setpriv --reuid="$PJ_TEST_USER" --regid="$PJ_TEST_USER" --clear-groups
+			--inh-caps=-all)
+	fi
+	PJ_CMD+=("$PYJAIL" --config "$PJ_EMPTY_CONF" --rootfs "$PYJAIL_TEST_ROOTFS")
+}
+
+_pj_as() { # stdin-file who args...
+	local in=$1 who=$2 e o
+	shift 2
+	pj_cmd "$who"
+	e=$(mktemp) o=$(mktemp)
+	chmod 666 "$e" "$o"
+	if [ "$in" = - ]; then
+		"${PJ_CMD[@]}" "$@" >"$o" 2>"$e"
+	else
+		"${PJ_CMD[@]}" "$@" >"$o" 2>"$e" <"$in"
+	fi
+	RC=$?
+	OUT=$(cat "$o") ERR=$(cat "$e")
+	rm -f "$o" "$e"
+	return 0
+}
+pj_as() { _pj_as /dev/null "$@"; }
+pj_as_stdin() { _pj_as - "$@"; }
+
+# pj_tmpdir VAR [PARENT]: VAR = a new directory for test files, readable (not
+# writable) by the test user, removed at exit.
+pj_tmpdir() {
+	local _d
+	_d=$(mktemp -d "${2:-/tmp}/pyjail-test.XXXXXX") || return 1
+	chmod 755 "$_d"
+	pj_cleanup_add "$_d"
+	printf -v "$1" '%s' "$_d"
 }
