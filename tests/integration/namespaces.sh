@@ -6,7 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_rootfs
 WHOS=$(pj_whos)
-plan $((19 * $(wc -w <<<"$WHOS")))
+plan $((16 * $(wc -w <<<"$WHOS")))
 
 pj_tmpdir D
 TOKEN=pyjail-test-$$-$RANDOM
