@@ -13,7 +13,9 @@
 #   pj_cmd WHO        the command line pj_as runs, in the array PJ_CMD (for background runs)
 #   pj_tmpdir VAR [DIR]  VAR = a fresh directory under /tmp (or DIR), readable by the
 #                     test user, removed at exit (pj_cleanup_add PATH removes more)
+#   pj_at_exit 'CMD'  run CMD when the test exits (before those files are removed)
 # Every test prints TAP and exits non-zero if any assertion failed.
+# shellcheck shell=bash disable=SC2034  # OUT, ERR and RC are set for the tests
 set -u
 
 : "${PYJAIL:=${abs_top_builddir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}/src/pyjail}"
@@ -27,8 +29,15 @@ chmod 644 "$PJ_EMPTY_CONF"
 _tap_n=0
 _tap_fail=0
 _pj_cleanup=("$PJ_EMPTY_CONF")
+_pj_at_exit=()
 pj_cleanup_add() { _pj_cleanup+=("$@"); }
-trap 'rm -rf "${_pj_cleanup[@]}"' EXIT
+pj_at_exit() { _pj_at_exit+=("$1"); }
+_pj_exit() {
+	local c
+	for c in "${_pj_at_exit[@]}"; do eval "$c"; done
+	rm -rf "${_pj_cleanup[@]}"
+}
+trap _pj_exit EXIT
 
 plan() { echo "1..$1"; }
 _report() { # status name [diag]

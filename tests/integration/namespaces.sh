@@ -15,7 +15,7 @@ HOSTNAME_BEFORE=$(hostname)
 # A host process the jail must neither see nor kill.
 sleep 1000 &
 VICTIM=$!
-trap 'kill $VICTIM $LISTENER 2>/dev/null; rm -rf "${_pj_cleanup[@]}"; [ -n "${SHMID:-}" ] && ipcrm -m "$SHMID" 2>/dev/null' EXIT
+pj_at_exit "kill $VICTIM 2>/dev/null"
 
 # A TCP listener on the host's loopback that records every connection.
 python3 - "$D/port" "$D/connections" <<'EOF' &
@@ -31,7 +31,7 @@ while True:
     c.sendall(b"host secret\n")
     c.close()
 EOF
-LISTENER=$!
+pj_at_exit "kill $! 2>/dev/null"
 for _ in $(seq 100); do [ -s "$D/port" ] && break; sleep 0.1; done
 PORT=$(cat "$D/port")
 
@@ -42,7 +42,11 @@ import ctypes, sys
 libc = ctypes.CDLL(None, use_errno=True)
 i = libc.shmget(int(sys.argv[1]), 4096, 0o1666)
 print(i if i >= 0 else "")' "$SHMKEY")
-[ -n "$SHMID" ] || echo "# could not create a host SysV segment"
+if [ -n "$SHMID" ]; then
+	pj_at_exit "ipcrm -m $SHMID"
+else
+	echo "# could not create a host SysV segment"
+fi
 
 # pgrep pattern for a process whose command line holds $1, and its host uid.
 host_uid_of() {
