@@ -24,7 +24,7 @@
 static size_t utf8_seq(const unsigned char *s, size_t avail)
 {
 	static const struct {
-		unsigned char lo, hi; /* first byte */
+		unsigned char lo, hi;   /* first byte */
 		unsigned char lo2, hi2; /* second byte */
 		size_t n;
 	} t[] = {
@@ -85,7 +85,7 @@ static size_t decode(const unsigned char *j, size_t n, unsigned char *out)
 			i += 2;
 		} else {
 			size_t k = j[i] < 0x80 ? 1 : utf8_seq(j + i, n - 1 - i);
-			CHECK(k > 0);                       /* the record is valid UTF-8 */
+			CHECK(k > 0); /* the record is valid UTF-8 */
 			CHECK(j[i] >= 0x20 && j[i] != '"' && j[i] != 0x7f); /* nothing raw */
 			memcpy(out + o, j + i, k);
 			o += k;

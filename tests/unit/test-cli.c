@@ -241,7 +241,8 @@ static void test_errors(void **state)
 	parse_fails(ARGS("--bind"), "option '--bind' needs a value (SRC:DST[:rw])");
 	parse_fails(ARGS("--json=yes", "-c", "x"), "option '--json' takes no value");
 	parse_fails(ARGS("--mem", "1G"), "unknown option '--mem' (see pyjail --help)");
-	parse_fails(ARGS("--memory-limit=1G"), "unknown option '--memory-limit=1G' (see pyjail --help)");
+	parse_fails(ARGS("--memory-limit=1G"),
+		    "unknown option '--memory-limit=1G' (see pyjail --help)");
 	parse_fails(ARGS("-Z"), "unknown option '-Z' (pyjail's own options are long options and "
 				"come first; see pyjail --help)");
 	parse_fails(ARGS("-u", "--memory", "1G", "-c", "x"),

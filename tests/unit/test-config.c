@@ -171,17 +171,17 @@ static void test_file_overrides_defaults(void **state)
 	pj_config_free(&cfg);
 }
 
-static const char profiles[] = "[profile strict]\n"  /* 1 */
-			       "memory = 64M\n"      /* 2 */
-			       "env = P=strict\n"    /* 3 */
-			       "[limits]\n"          /* 4 */
-			       "memory = 128M\n"     /* 5 */
-			       "pids = 32\n"         /* 6 */
-			       "[jail]\n"            /* 7 */
-			       "env = F=file\n"      /* 8 */
-			       "[profile loose]\n"   /* 9 */
-			       "memory = 1G\n"       /* 10 */
-			       "env = P=loose\n";    /* 11 */
+static const char profiles[] = "[profile strict]\n" /* 1 */
+			       "memory = 64M\n"     /* 2 */
+			       "env = P=strict\n"   /* 3 */
+			       "[limits]\n"         /* 4 */
+			       "memory = 128M\n"    /* 5 */
+			       "pids = 32\n"        /* 6 */
+			       "[jail]\n"           /* 7 */
+			       "env = F=file\n"     /* 8 */
+			       "[profile loose]\n"  /* 9 */
+			       "memory = 1G\n"      /* 10 */
+			       "env = P=loose\n";   /* 11 */
 
 static void test_profile_overrides_file(void **state)
 {
@@ -240,9 +240,10 @@ static void test_missing_profile(void **state)
 		   "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij",
 		   "invalid profile name 'abcdefghijabcdefghijabcdefghijabcdefghijabcdefghij' "
 		   "(1 to 32 characters)");
-	load_fails("[profile abcdefghijabcdefghijabcdefghijabc]\nmemory = 8M\n", NULL,
-		   "t.conf:2: profile name 'abcdefghijabcdefghijabcdefghijabc' is too long (at most "
-		   "32 characters)");
+	load_fails(
+		"[profile abcdefghijabcdefghijabcdefghijabc]\nmemory = 8M\n", NULL,
+		"t.conf:2: profile name 'abcdefghijabcdefghijabcdefghijabc' is too long (at most "
+		"32 characters)");
 }
 
 static void test_unknown_key_and_section(void **state)
@@ -253,7 +254,8 @@ static void test_unknown_key_and_section(void **state)
 	load_fails("\n\n[jial]\nrootfs = /r\n", NULL, "t.conf:4: unknown section [jial]");
 	load_fails("memory = 1G\n", NULL, "t.conf:1: unknown section []");
 	load_fails("[profile]\nmemory = 1G\n", NULL, "t.conf:2: unknown section [profile]");
-	load_fails("[profile p]\nnosuch = 1\n", NULL, "t.conf:2: unknown key 'nosuch' in [profile p]");
+	load_fails("[profile p]\nnosuch = 1\n", NULL,
+		   "t.conf:2: unknown key 'nosuch' in [profile p]");
 	/* an error in a profile that is not chosen is still an error */
 	load_fails("[limits]\npids = 1\n[profile p]\nmemory = lots\n", NULL,
 		   "t.conf:4: memory: invalid size 'lots'");
@@ -292,7 +294,8 @@ static void test_long_line(void **state)
 
 static void test_bad_value_names_key(void **state)
 {
-	load_fails("[limits]\nmemory = 12 M\n", NULL, "t.conf:2: memory: invalid size (use K, M or G) '12 M'");
+	load_fails("[limits]\nmemory = 12 M\n", NULL,
+		   "t.conf:2: memory: invalid size (use K, M or G) '12 M'");
 	load_fails("[limits]\n\npids = -1\n", NULL, "t.conf:3: pids: invalid number '-1'");
 	load_fails("[limits]\ncpu_time = 1x\n", NULL,
 		   "t.conf:2: cpu_time: invalid duration (e.g. 10, 1.5s, 300ms) '1x'");
@@ -304,7 +307,8 @@ static void test_bad_value_names_key(void **state)
 		   "t.conf:2: landlock: invalid boolean 'maybe' (use yes or no)");
 	load_fails("[jail]\nrootfs = relative/dir\n", NULL,
 		   "t.conf:2: rootfs: path 'relative/dir' is not absolute");
-	load_fails("[jail]\ncwd = /tmp/../etc\n", NULL, "t.conf:2: cwd: path '/tmp/../etc' contains '..'");
+	load_fails("[jail]\ncwd = /tmp/../etc\n", NULL,
+		   "t.conf:2: cwd: path '/tmp/../etc' contains '..'");
 	load_fails("[jail]\nuid = 4294967295\n", NULL,
 		   "t.conf:2: uid: number '4294967295' is out of range (at most 4294967294)");
 	load_fails("[jail]\nenv = 1X=y\n", NULL,
@@ -321,10 +325,11 @@ static void test_bad_value_names_key(void **state)
 
 static void test_admin_only(void **state)
 {
-	static const char *const admin[] = { "host_uid",  "host_gid",       "require_cgroup",
-					     "cgroup_parent", "max_memory", "max_pids",
-					     "max_cpu_time", "max_wall_time", "max_open_files" };
-	static const char *const values[] = { "1234", "1234", "yes", "/x", "1G", "5", "1s", "1s", "20" };
+	static const char *const admin[] = { "host_uid",      "host_gid",      "require_cgroup",
+					     "cgroup_parent", "max_memory",    "max_pids",
+					     "max_cpu_time",  "max_wall_time", "max_open_files" };
+	static const char *const values[] = { "1234", "1234", "yes", "/x", "1G",
+					      "5",    "1s",   "1s",  "20" };
 	struct pj_config cfg;
 	struct pj_err err = { 0 };
 
@@ -339,8 +344,10 @@ static void test_admin_only(void **state)
 		pj_config_free(&cfg);
 		/* a profile may not, chosen or not */
 		snprintf(text, sizeof(text), "[profile p]\n%s = %s\n", admin[i], values[i]);
-		snprintf(want, sizeof(want), "t.conf:2: %s: may only be set in the system config "
-			 "file, not in a profile or an option", admin[i]);
+		snprintf(want, sizeof(want),
+			 "t.conf:2: %s: may only be set in the system config "
+			 "file, not in a profile or an option",
+			 admin[i]);
 		load_fails(text, NULL, want);
 		load_fails(text, "p", want);
 		/* nor an option */
@@ -372,8 +379,8 @@ static void test_ceilings(void **state)
 	validate_ok(&cfg);
 	/* an option above it fails, naming the value and the ceiling */
 	set_cli(&cfg, "memory", "600M");
-	validate_fails(&cfg,
-		       "memory 600M exceeds the ceiling max_memory = 512M set by the administrator");
+	validate_fails(
+		&cfg, "memory 600M exceeds the ceiling max_memory = 512M set by the administrator");
 	set_cli(&cfg, "memory", "unlimited");
 	validate_fails(&cfg, "memory unlimited exceeds the ceiling max_memory = 512M");
 	set_cli(&cfg, "memory", "100M");
@@ -436,8 +443,9 @@ static void test_validate(void **state)
 	set_cli(&cfg, "open_files", "15");
 	validate_fails(&cfg, "open_files at least 16");
 	pj_config_free(&cfg);
-	load(&cfg, "[jail]\nhostname = 0123456789012345678901234567890123456789012345678901234567890123"
-		   "4\n",
+	load(&cfg,
+	     "[jail]\nhostname = 0123456789012345678901234567890123456789012345678901234567890123"
+	     "4\n",
 	     NULL);
 	validate_fails(&cfg, "must be 1 to 64 characters");
 	pj_config_free(&cfg);
@@ -478,8 +486,9 @@ static void test_format(void **state)
 	struct pj_config cfg;
 	char buf[32];
 
-	load(&cfg, "[limits]\nmemory = 1536K\ncpu_time = 250ms\ncpu_quota = 25%\npids = 7\n"
-		   "max_output = 2G\n",
+	load(&cfg,
+	     "[limits]\nmemory = 1536K\ncpu_time = 250ms\ncpu_quota = 25%\npids = 7\n"
+	     "max_output = 2G\n",
 	     NULL);
 	pj_config_format(pj_config_find(NULL, "memory"), &cfg.memory.value, buf, sizeof(buf));
 	assert_string_equal(buf, "1536K");

@@ -128,7 +128,7 @@ static void test_duration_ok(void **state)
 	ok_dur("2h", 7200 * SEC);
 	ok_dur("0.001h", 3600000);
 	ok_dur("0.001", 1000);
-	ok_dur("0.0000001", 0);          /* below a microsecond: truncated */
+	ok_dur("0.0000001", 0);            /* below a microsecond: truncated */
 	ok_dur("0.123456789h", 444444440); /* 0.123456789 * 3.6e9 us, not 3 * 1.2e8 */
 	ok_dur("1.000000999s", SEC);
 	ok_dur("20000000000000us", 20000000000000ULL); /* judged in us, not in seconds */
@@ -240,8 +240,8 @@ static void test_bool(void **state)
 {
 	static const char *const yes[] = { "yes", "YES", "Yes", "true", "TRUE", "on", "On", "1" };
 	static const char *const no[] = { "no", "NO", "false", "False", "off", "OFF", "0" };
-	static const char *const bad[] = { "", "2", "y", "n", "yess", "enabled", " yes", "yes ",
-					   "01", "-1", "nope" };
+	static const char *const bad[] = { "",     "2",    "y",  "n",  "yess", "enabled",
+					   " yes", "yes ", "01", "-1", "nope" };
 	struct pj_err err = { 0 };
 	bool b;
 
@@ -320,10 +320,11 @@ static void test_bind(void **state)
 
 static void test_env(void **state)
 {
-	static const char *const good[] = { "A=1", "_X=", "a1=b", "PYTHONHASHSEED=0", "X==y",
-					    "X=a b\nc", "lower_case9=\xff" };
-	static const char *const bad[] = { "=x", "1A=x", "A-B=x", "A", "", "A B=c", "A.B=c",
-					   "\xc3\xa9=x", "A\n=x" };
+	static const char *const good[] = {
+		"A=1", "_X=", "a1=b", "PYTHONHASHSEED=0", "X==y", "X=a b\nc", "lower_case9=\xff"
+	};
+	static const char *const bad[] = { "=x",    "1A=x",  "A-B=x",      "A",    "",
+					   "A B=c", "A.B=c", "\xc3\xa9=x", "A\n=x" };
 	struct pj_err err = { 0 };
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
@@ -404,12 +405,12 @@ static void test_format_size(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_size_ok),     cmocka_unit_test(test_size_overflow),
-		cmocka_unit_test(test_size_junk),   cmocka_unit_test(test_duration_ok),
+		cmocka_unit_test(test_size_ok),      cmocka_unit_test(test_size_overflow),
+		cmocka_unit_test(test_size_junk),    cmocka_unit_test(test_duration_ok),
 		cmocka_unit_test(test_duration_bad), cmocka_unit_test(test_fraction),
-		cmocka_unit_test(test_uint),        cmocka_unit_test(test_bool),
-		cmocka_unit_test(test_bind),        cmocka_unit_test(test_env),
-		cmocka_unit_test(test_path),        cmocka_unit_test(test_format_size),
+		cmocka_unit_test(test_uint),         cmocka_unit_test(test_bool),
+		cmocka_unit_test(test_bind),         cmocka_unit_test(test_env),
+		cmocka_unit_test(test_path),         cmocka_unit_test(test_format_size),
 	};
 
 	return PJ_RUN_TESTS(tests);

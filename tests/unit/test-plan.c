@@ -68,7 +68,8 @@ static const char *joined(char **v)
 
 	buf[0] = '\0';
 	for (char **p = v; p && *p; p++)
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", p == v ? "" : "|", *p);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", p == v ? "" : "|",
+					*p);
 	return buf;
 }
 
@@ -155,16 +156,18 @@ static void test_env(void **state)
 	setenv("PJ_TEST_SECRET", "leak", 1);
 	setenv("LD_PRELOAD", "/tmp/evil.so", 1);
 	setup(&f, "", ARGS("-c", "x"), 1000, 1000);
-	assert_string_equal(env_sorted(f.plan.envp),
-			    "HOME=/tmp|LANG=C.UTF-8|LOGNAME=sandbox|PATH=/usr/local/bin:/usr/bin:/bin|"
-			    "SHELL=/nonexistent|TMPDIR=/tmp|USER=sandbox");
+	assert_string_equal(
+		env_sorted(f.plan.envp),
+		"HOME=/tmp|LANG=C.UTF-8|LOGNAME=sandbox|PATH=/usr/local/bin:/usr/bin:/bin|"
+		"SHELL=/nonexistent|TMPDIR=/tmp|USER=sandbox");
 	teardown(&f);
 	unsetenv("PJ_TEST_SECRET");
 	unsetenv("LD_PRELOAD");
 
 	/* the file's env=, then --env; a name set again replaces, never duplicates */
 	setup(&f, "[jail]\nenv = A=file\nenv = HOME=/home/x\n",
-	      ARGS("--env", "B=opt", "--env", "A=opt", "--env", "PATH=/bin", "-c", "x"), 1000, 1000);
+	      ARGS("--env", "B=opt", "--env", "A=opt", "--env", "PATH=/bin", "-c", "x"), 1000,
+	      1000);
 	assert_string_equal(env_sorted(f.plan.envp),
 			    "A=opt|B=opt|HOME=/home/x|LANG=C.UTF-8|LOGNAME=sandbox|PATH=/bin|"
 			    "SHELL=/nonexistent|TMPDIR=/tmp|USER=sandbox");
@@ -172,9 +175,10 @@ static void test_env(void **state)
 
 	/* "A=1" must not replace "AB=2": names compare whole */
 	setup(&f, "", ARGS("--env", "AB=2", "--env", "A=1", "--env", "A=", "-c", "x"), 1000, 1000);
-	assert_string_equal(env_sorted(f.plan.envp),
-			    "A=|AB=2|HOME=/tmp|LANG=C.UTF-8|LOGNAME=sandbox|"
-			    "PATH=/usr/local/bin:/usr/bin:/bin|SHELL=/nonexistent|TMPDIR=/tmp|USER=sandbox");
+	assert_string_equal(
+		env_sorted(f.plan.envp),
+		"A=|AB=2|HOME=/tmp|LANG=C.UTF-8|LOGNAME=sandbox|"
+		"PATH=/usr/local/bin:/usr/bin:/bin|SHELL=/nonexistent|TMPDIR=/tmp|USER=sandbox");
 	teardown(&f);
 }
 
@@ -288,8 +292,8 @@ static void test_print(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_argv_python), cmocka_unit_test(test_argv_python_configured),
-		cmocka_unit_test(test_argv_run),    cmocka_unit_test(test_env),
+		cmocka_unit_test(test_argv_python),   cmocka_unit_test(test_argv_python_configured),
+		cmocka_unit_test(test_argv_run),      cmocka_unit_test(test_env),
 		cmocka_unit_test(test_script_inside), cmocka_unit_test(test_id_maps),
 		cmocka_unit_test(test_print),
 	};

@@ -61,9 +61,9 @@ static char *python(const char *script, const char *input)
 
 static void fill_limits(struct pj_result *r)
 {
-	static const char *const names[PJ_NLIMITS] = { "memory",    "pids",   "cpu_time",
+	static const char *const names[PJ_NLIMITS] = { "memory",    "pids",      "cpu_time",
 						       "cpu_quota", "wall_time", "output",
-						       "file_size", "tmp_size", "open_files" };
+						       "file_size", "tmp_size",  "open_files" };
 	for (int i = 0; i < PJ_NLIMITS; i++) {
 		r->limits[i].name = names[i];
 		snprintf(r->limits[i].value, sizeof(r->limits[i].value), "%d", i + 1);
@@ -84,7 +84,10 @@ static const char keys_script[] =
 
 static void test_every_key(void **state)
 {
-	struct pj_result r = { .status = PJ_ST_EXITED, .exit_code = 3, .wall_ms = 12, .cpu_ms = 5,
+	struct pj_result r = { .status = PJ_ST_EXITED,
+			       .exit_code = 3,
+			       .wall_ms = 12,
+			       .cpu_ms = 5,
 			       .peak_memory_bytes = 1 << 20 };
 	char *text, *out;
 
@@ -98,16 +101,16 @@ static void test_every_key(void **state)
 	pj_buf_append(&r.out, "hi\n", 3);
 	text = record(&r, true);
 	out = python(keys_script, text);
-	assert_string_equal(out,
-			    "cgroup cpu_ms denied_syscalls exit_code limits peak_memory_bytes "
-			    "pids_limit_hit signal status stderr stderr_truncated stdout "
-			    "stdout_truncated wall_ms\n"
-			    "cpu_quota cpu_time file_size memory open_files output pids tmp_size "
-			    "wall_time\n"
-			    "cpu_quota=4:none cpu_time=10.0:rlimit file_size=7:rlimit memory=1:cgroup1 "
-			    "open_files=9:rlimit output=6:rlimit pids=2:rlimit tmp_size=8:rlimit "
-			    "wall_time=None:rlimit\n"
-			    "{\"mount\": 2, \"ptrace\": 1}\n");
+	assert_string_equal(
+		out, "cgroup cpu_ms denied_syscalls exit_code limits peak_memory_bytes "
+		     "pids_limit_hit signal status stderr stderr_truncated stdout "
+		     "stdout_truncated wall_ms\n"
+		     "cpu_quota cpu_time file_size memory open_files output pids tmp_size "
+		     "wall_time\n"
+		     "cpu_quota=4:none cpu_time=10.0:rlimit file_size=7:rlimit memory=1:cgroup1 "
+		     "open_files=9:rlimit output=6:rlimit pids=2:rlimit tmp_size=8:rlimit "
+		     "wall_time=None:rlimit\n"
+		     "{\"mount\": 2, \"ptrace\": 1}\n");
 	assert_non_null(strstr(text, "\"status\":\"exited\",\"exit_code\":3,\"signal\":null,"));
 	assert_non_null(strstr(text, "\"stdout\":\"hi\\n\",\"stderr\":\"\","));
 	assert_non_null(strstr(text, "\"wall_ms\":12,\"cpu_ms\":5,\"peak_memory_bytes\":1048576"));
@@ -117,9 +120,10 @@ static void test_every_key(void **state)
 	/* --result FILE: the same record without the output */
 	text = record(&r, false);
 	out = python(keys_script, text);
-	assert_non_null(strstr(out, "cgroup cpu_ms denied_syscalls exit_code limits "
-				    "peak_memory_bytes pids_limit_hit signal status stderr_truncated "
-				    "stdout_truncated wall_ms\n"));
+	assert_non_null(strstr(out,
+			       "cgroup cpu_ms denied_syscalls exit_code limits "
+			       "peak_memory_bytes pids_limit_hit signal status stderr_truncated "
+			       "stdout_truncated wall_ms\n"));
 	assert_null(strstr(text, "\"stdout\":"));
 	free(text);
 	pj_buf_free(&r.out);
@@ -201,18 +205,19 @@ static void test_escaping(void **state)
 	expect_escaped("\x01\x1f\x7f", 3, "\"\\u0001\\u001f\\u007f\"");
 	expect_escaped("a\0b", 3, "\"a\\u0000b\"");
 	/* valid UTF-8 stays as it is */
-	expect_escaped("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+	expect_escaped("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9,
+		       "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
 	expect_escaped("\xf4\x8f\xbf\xbf", 4, "\"\xf4\x8f\xbf\xbf\""); /* U+10FFFF */
 	/* anything else byte by byte, as python's surrogateescape */
 	expect_escaped("\x80", 1, "\"\\udc80\"");
 	expect_escaped("\xff\xfe", 2, "\"\\udcff\\udcfe\"");
-	expect_escaped("\xc3", 1, "\"\\udcc3\"");               /* truncated */
-	expect_escaped("\xc3(", 2, "\"\\udcc3(\"");             /* bad continuation */
-	expect_escaped("\xc0\x80", 2, "\"\\udcc0\\udc80\"");    /* overlong NUL */
+	expect_escaped("\xc3", 1, "\"\\udcc3\"");                       /* truncated */
+	expect_escaped("\xc3(", 2, "\"\\udcc3(\"");                     /* bad continuation */
+	expect_escaped("\xc0\x80", 2, "\"\\udcc0\\udc80\"");            /* overlong NUL */
 	expect_escaped("\xe0\x80\xaf", 3, "\"\\udce0\\udc80\\udcaf\""); /* overlong '/' */
 	expect_escaped("\xed\xa0\x80", 3, "\"\\udced\\udca0\\udc80\""); /* a surrogate */
 	expect_escaped("\xf4\x90\x80\x80", 4, "\"\\udcf4\\udc90\\udc80\\udc80\""); /* > U+10FFFF */
-	expect_escaped("\xe2\x82", 2, "\"\\udce2\\udc82\"");    /* cut at the end */
+	expect_escaped("\xe2\x82", 2, "\"\\udce2\\udc82\""); /* cut at the end */
 	expect_escaped("\xf8\x88\x80\x80\x80", 5, "\"\\udcf8\\udc88\\udc80\\udc80\\udc80\"");
 }
 
@@ -234,9 +239,9 @@ static void test_roundtrip_python(void **state)
 		unsigned char buf[64];
 		size_t n = i < 256 ? 1 : 1 + (rand_r(&seed) % 63);
 		for (size_t j = 0; j < n; j++)
-			buf[j] = i < 256 ? (unsigned char)i :
-				 rand_r(&seed) % 3 ? picks[rand_r(&seed) % sizeof(picks)] :
-						     (unsigned char)rand_r(&seed);
+			buf[j] = i < 256             ? (unsigned char)i
+				 : rand_r(&seed) % 3 ? picks[rand_r(&seed) % sizeof(picks)]
+						     : (unsigned char)rand_r(&seed);
 		fputs(i ? "," : "", f);
 		pj_json_write_string(f, (const char *)buf, n);
 		for (size_t j = 0; j < n; j++)
@@ -275,8 +280,8 @@ static void test_buf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_key),  cmocka_unit_test(test_statuses),
-		cmocka_unit_test(test_setup_error), cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_every_key),        cmocka_unit_test(test_statuses),
+		cmocka_unit_test(test_setup_error),      cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_roundtrip_python), cmocka_unit_test(test_buf),
 	};
 

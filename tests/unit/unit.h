@@ -23,7 +23,7 @@
 #define assert_err_has(err, needle)                                                                \
 	do {                                                                                       \
 		if (!strstr((err)->msg, (needle)))                                                 \
-			fail_msg("error '%s' lacks '%s'", (err)->msg, (needle));                    \
+			fail_msg("error '%s' lacks '%s'", (err)->msg, (needle));                   \
 	} while (0)
 
 #endif
