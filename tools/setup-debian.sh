@@ -65,6 +65,7 @@ elif [ ${#missing[@]} -gt 0 ]; then
 fi
 
 say "autoreconf"
+mkdir -p m4
 autoreconf -fi
 mkdir -p build
 cd build
@@ -79,14 +80,19 @@ if [ "$check" = yes ]; then
 	# One test at a time: the limit and fault tests compare the host's processes,
 	# mounts and cgroups before and after, which parallel tests would disturb.
 	say "make check"
-	make check
+	failed=()
+	make check || failed+=("make check")
 	if [ "${PYJAIL_SKIP_VM:-0}" = 1 ]; then
 		say "make check-vm: skipped (PYJAIL_SKIP_VM=1)"
 	elif ! make -n check-vm >/dev/null 2>&1; then
 		say "make check-vm: skipped (this tree has no check-vm target)"
 	else
 		say "make check-vm"
-		make check-vm
+		make check-vm || failed+=("make check-vm")
+	fi
+	if [ ${#failed[@]} -gt 0 ]; then
+		say "FAILED: ${failed[*]} (see build/test-suite.log)"
+		exit 1
 	fi
 fi
 say "done: $top/build/src/pyjail"

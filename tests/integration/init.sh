@@ -87,12 +87,15 @@ time.sleep(100)' "$TOKEN-sig" >"/tmp/$TOKEN.out" 2>&1 </dev/null &
 	RC=$?
 	is "$RC:$(tr '\n' ' ' <"/tmp/$TOKEN.out")" "3:ready got 15 " "$who: SIGTERM to pyjail is forwarded to the program"
 	"${PJ_CMD[@]}" -c 'import time; print("ready", flush=True); time.sleep(100)' "$TOKEN-int" \
-		>"/tmp/$TOKEN.out" 2>/dev/null </dev/null &
+		>"/tmp/$TOKEN.out" 2>&1 </dev/null &
 	JAIL=$!
 	wait_for grep -q ready "/tmp/$TOKEN.out"
 	kill -INT "$JAIL"
 	wait "$JAIL"
-	is "$?" 130 "$who: SIGINT to pyjail: the program dies of it, exit 130"
+	RC=$?
+	is "$RC:$(head -c 300 "/tmp/$TOKEN.out" | tr '\n' ' ')" \
+		"130:ready Traceback (most recent call last):   File \"<string>\", line 1, in <module> KeyboardInterrupt " \
+		"$who: SIGINT to pyjail: the program dies of it, exit 130"
 	wait_for gone "$TOKEN-int"
 	ok $? "$who: ... and nothing is left"
 done
