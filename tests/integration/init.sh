@@ -10,9 +10,9 @@ plan $((8 * $(wc -w <<<"$WHOS")))
 TOKEN=pyjail-test-init-$$-$RANDOM
 # procs PATTERN: host processes whose command line matches (pyjail's own excluded).
 procs() { pgrep -f -- "^/usr/bin/python3.* $1" || true; }
-# wait_for CMD...: retry CMD for up to 20 s (a bound, not a timing assertion).
+# wait_for CMD...: retry CMD for up to 60 s (a bound for a loaded machine, not a timing assertion).
 wait_for() {
-	for _ in $(seq 200); do "$@" && return 0; sleep 0.1; done
+	for _ in $(seq 600); do "$@" && return 0; sleep 0.1; done
 	return 1
 }
 gone() { [ -z "$(procs "$1")" ]; }

@@ -32,7 +32,7 @@ while True:
     c.close()
 EOF
 pj_at_exit "kill $! 2>/dev/null"
-for _ in $(seq 100); do [ -s "$D/port" ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -s "$D/port" ] && break; sleep 0.1; done
 PORT=$(cat "$D/port")
 
 # A SysV shared memory segment on the host, readable by everybody.
@@ -51,7 +51,7 @@ fi
 # pgrep pattern for a process whose command line holds $1, and its host uid.
 host_uid_of() {
 	local pid
-	for _ in $(seq 100); do
+	for _ in $(seq 600); do
 		pid=$(pgrep -f -n -- "$1") && [ -n "$pid" ] && break
 		sleep 0.1
 	done
