@@ -70,7 +70,7 @@ for who in $WHOS; do
 	# errors: exit 125, one line naming the file and line
 	pj_as "$who" --config "$D/badvalue.conf" -c 1
 	is "$RC:$(grep -c . <<<"$ERR")" 125:1 "$who: bad value: 125, one line"
-	like "$ERR" "$D/badvalue.conf:5: .*lots" "$who: bad value: names file:line and the value"
+	like "$ERR" "$D/badvalue.conf:5: memory: .*lots" "$who: bad value: names file:line, the key and the value"
 	pj_as "$who" --config "$D/badsection.conf" -c 1
 	like "$RC:$ERR" "^125:.*$D/badsection.conf:5: .*jial" "$who: unknown section: file:line"
 	pj_as "$who" --config "$D/layers.conf" --profile nosuch -c 1

@@ -38,7 +38,7 @@ for who in $WHOS; do
 
 	setup_error "$who" "unknown option" "--no-such-option" --no-such-option -c 1
 	setup_error "$who" "bad option value" "--memory.*12Q" --memory 12Q -c 1
-	setup_error "$who" "bad config value" "$D/badvalue.conf:5:.*12Q" --config "$D/badvalue.conf" -c 1
+	setup_error "$who" "bad config value" "$D/badvalue.conf:5: memory: .*12Q" --config "$D/badvalue.conf" -c 1
 	setup_error "$who" "unknown config key" "$D/badkey.conf:3:.*no_such_key" --config "$D/badkey.conf" -c 1
 	setup_error "$who" "missing rootfs" "/nonexistent/rootfs" --rootfs /nonexistent/rootfs -c 1
 	setup_error "$who" "missing script" "$D/missing.py" "$D/missing.py" x
