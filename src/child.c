@@ -136,6 +136,9 @@ static __attribute__((noreturn)) void payload(const struct pj_launch *l, int sta
 			close(notify);
 		}
 	}
+	/* execvpe searches getenv("PATH"), not envp's PATH: make it the jail's,
+	 * or run would search the caller's PATH (as root, dirs like /root/bin). */
+	environ = p->envp;
 	if (p->exec_search)
 		execvpe(p->exec_path, p->argv, p->envp);
 	else

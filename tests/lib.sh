@@ -10,7 +10,8 @@
 #   json FIELD        read a field of the JSON record in $OUT (python3 on the host)
 #   pj_whos           the identities to test as: "root user" as root, "user" otherwise
 #   pj_as WHO ARGS... pj as root, pj_user as the test user (pj_as_stdin: with stdin)
-#   pj_cmd WHO        the command line pj_as runs, in the array PJ_CMD (for background runs)
+#   pj_cmd WHO [VAR=VALUE...]  the command line pj_as runs, in the array PJ_CMD (for
+#                     background runs; VAR=VALUE go to pyjail's environment)
 #   pj_tmpdir VAR [DIR]  VAR = a fresh directory under /tmp (or DIR), readable by the
 #                     test user, removed at exit (pj_cleanup_add PATH removes more)
 #   pj_at_exit 'CMD'  run CMD when the test exits (before those files are removed)
@@ -135,14 +136,18 @@ pj_whos() {
 	fi
 }
 
-# The command pj_as WHO runs, in PJ_CMD: as root the test user is reached with
+# pj_cmd WHO [NAME=VALUE...]: the command pj_as WHO runs, in PJ_CMD (with those
+# variables in pyjail's environment).  As root the test user is reached with
 # setpriv; an unprivileged caller is the "user" itself.
 pj_cmd() {
+	local who=$1
+	shift
 	PJ_CMD=()
-	if [ "$1" = user ] && [ "$(id -u)" = 0 ]; then
+	if [ "$who" = user ] && [ "$(id -u)" = 0 ]; then
 		PJ_CMD=(setpriv --reuid="$PJ_TEST_USER" --regid="$PJ_TEST_USER" --clear-groups
 			--inh-caps=-all)
 	fi
+	[ $# = 0 ] || PJ_CMD+=(/usr/bin/env "$@")
 	PJ_CMD+=("$PYJAIL" --config "$PJ_EMPTY_CONF" --rootfs "$PYJAIL_TEST_ROOTFS")
 }
 

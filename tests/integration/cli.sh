@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_rootfs
 WHOS=$(pj_whos)
-plan $((27 * $(wc -w <<<"$WHOS") + 6))
+plan $((29 * $(wc -w <<<"$WHOS") + 6))
 
 SHOW='import sys, json; print(json.dumps([sys.argv, sys.flags.isolated, sys.flags.dont_write_bytecode, sys.flags.dev_mode, sys.stdout.write_through, sys.warnoptions]))'
 ARGS=(a 'b c' '' 'é ü' '$HOME' '*' '-x' '--rootfs' '-c' "it's")
@@ -119,6 +119,13 @@ for who in $WHOS; do
 	is "$OUT" "['-c', 'x']" "$who: run /usr/bin/python3 (absolute, no --)"
 	pj_as "$who" run -- python3.11 -c 'import sys; sys.exit(9)'
 	is "$RC" 9 "$who: run: exit status of the program"
+	# The PROGRAM is searched in the jail's PATH, whatever the caller's PATH is.
+	pj_cmd "$who" PATH=/nonexistent
+	OUT=$(cd /tmp && "${PJ_CMD[@]}" run python3.11 -c 'import os; print(os.environ["PATH"])' 2>&1 </dev/null)
+	is "$OUT" /usr/local/bin:/usr/bin:/bin "$who: run: PROGRAM is found by the jail's PATH, not the caller's"
+	pj_as "$who" run no-such-program
+	is "$RC:$ERR" "125:pyjail: exec: cannot execute 'no-such-program': No such file or directory" \
+		"$who: run: a missing PROGRAM is 125, ENOENT"
 
 	# check, --help, --version
 	pj_as "$who" check
