@@ -17,10 +17,10 @@ int pj_caps_drop_all(bool inner_root, struct pj_err *err)
 	if (cap_reset_ambient() < 0 && errno != EINVAL)
 		return pj_fail(err, errno, "clear ambient capabilities");
 	/* uid 0 inside would get every capability back at execve. */
-	if (inner_root &&
-	    prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
-					     SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED,
-		  0, 0, 0) < 0)
+	if (inner_root && prctl(PR_SET_SECUREBITS,
+				SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+					SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED,
+				0, 0, 0) < 0)
 		return pj_fail(err, errno, "lock securebits");
 	none = cap_init();
 	if (!none)

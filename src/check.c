@@ -42,7 +42,9 @@ static int probe_userns(void)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		_exit(unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET) == 0 ? 0 : errno);
+		_exit(unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET) == 0
+			      ? 0
+			      : errno);
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	return WIFEXITED(status) ? -WEXITSTATUS(status) : -EINTR;
@@ -60,14 +62,16 @@ static int check_userns(FILE *out)
 	line(out, max > 0 ? "ok" : "missing", "max_user_namespaces",
 	     max > 0 ? buf : "set it above 0: sysctl -w user.max_user_namespaces=10000");
 	if (clone >= 0)
-		line(out, clone == 1 || geteuid() == 0 ? "ok" : "missing", "unprivileged_userns_clone",
+		line(out, clone == 1 || geteuid() == 0 ? "ok" : "missing",
+		     "unprivileged_userns_clone",
 		     clone == 1 ? "kernel.unprivileged_userns_clone = 1"
 				: "sysctl -w kernel.unprivileged_userns_clone=1 (Debian/Ubuntu)");
 	if (aa >= 0)
 		line(out, aa == 0 || geteuid() == 0 ? "ok" : "missing", "apparmor userns",
 		     aa == 0 ? "kernel.apparmor_restrict_unprivileged_userns = 0"
 			     : "AppArmor restricts unprivileged user namespaces: "
-			       "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 or add a profile");
+			       "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 or add a "
+			       "profile");
 	snprintf(buf, sizeof(buf), "creating user+mount+pid+net namespaces failed: %s",
 		 strerror(-r));
 	line(out, r == 0 ? "ok" : "missing", "user namespaces",
@@ -93,7 +97,8 @@ static void check_landlock(FILE *out)
 
 	snprintf(buf, sizeof(buf), "Landlock ABI %ld", abi);
 	line(out, abi > 0 ? "ok" : "warn", "landlock",
-	     abi > 0 ? buf : "not available (boot with lsm=...,landlock); the jail works without it");
+	     abi > 0 ? buf
+		     : "not available (boot with lsm=...,landlock); the jail works without it");
 }
 
 static int check_rootfs(const struct pj_config *cfg, FILE *out)
@@ -123,7 +128,8 @@ int pj_check_run(const struct pj_config *cfg, FILE *out)
 	pj_seccomp_describe(out);
 	check_landlock(out);
 	bad |= check_rootfs(cfg, out);
-	fprintf(out, "%s\n", bad ? "pyjail cannot run here: fix the lines marked missing"
-				 : "pyjail can run here");
+	fprintf(out, "%s\n",
+		bad ? "pyjail cannot run here: fix the lines marked missing"
+		    : "pyjail can run here");
 	return bad ? 1 : 0;
 }

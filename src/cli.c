@@ -14,7 +14,17 @@
 
 #include "util.h"
 
-enum opt_kind { O_KEY, O_CONFIG, O_PROFILE, O_JSON, O_RESULT, O_HELP, O_VERSION, O_PLAN, O_TIMINGS };
+enum opt_kind {
+	O_KEY,
+	O_CONFIG,
+	O_PROFILE,
+	O_JSON,
+	O_RESULT,
+	O_HELP,
+	O_VERSION,
+	O_PLAN,
+	O_TIMINGS
+};
 
 static const struct option_def {
 	const char *name;
@@ -26,7 +36,8 @@ static const struct option_def {
 	{ "config", O_CONFIG, NULL, "FILE", "read FILE instead of the system config file" },
 	{ "profile", O_PROFILE, NULL, "NAME", "apply the [profile NAME] section" },
 	{ "rootfs", O_KEY, "rootfs", "DIR", "the Python root filesystem" },
-	{ "bind", O_KEY, "bind", "SRC:DST[:rw]", "make a host path visible (read-only unless :rw)" },
+	{ "bind", O_KEY, "bind", "SRC:DST[:rw]",
+	  "make a host path visible (read-only unless :rw)" },
 	{ "env", O_KEY, "env", "NAME=VALUE", "add an environment variable" },
 	{ "memory", O_KEY, "memory", "SIZE", "memory limit of the jail (swap 0)" },
 	{ "pids", O_KEY, "pids", "N", "processes and threads" },
@@ -160,14 +171,18 @@ static int parse_python(struct pj_cli *cli, int argc, char **argv, int i, struct
 			push_flag(cli, a);
 			if (!a[j + 1]) {
 				if (i + 1 >= argc)
-					return pj_fail(err, 0, "python option '-%c' needs an argument", a[j]);
+					return pj_fail(err, 0,
+						       "python option '-%c' needs an argument",
+						       a[j]);
 				push_flag(cli, argv[++i]);
 			}
 			continue;
 		}
 		if (a[j])
-			return pj_fail(err, 0, "unknown option '%s' (pyjail's own options are long options "
-					       "and come first; see pyjail --help)", a);
+			return pj_fail(err, 0,
+				       "unknown option '%s' (pyjail's own options are long options "
+				       "and come first; see pyjail --help)",
+				       a);
 		push_flag(cli, a);
 	}
 	cli->args = argv + i;
@@ -241,7 +256,8 @@ void pj_cli_usage(FILE *out)
 			 options[i].arg ? options[i].arg : "");
 		fprintf(out, "  %-26s %s\n", left, options[i].help);
 	}
-	fputs("\nExit status: the program's own; 128+N if killed by signal N; 124 on the wall-time\n"
+	fputs("\nExit status: the program's own; 128+N if killed by signal N; 124 on the "
+	      "wall-time\n"
 	      "limit; 125 if pyjail itself failed.  See pyjail(1) and pyjail.conf(5).\n",
 	      out);
 }

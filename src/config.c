@@ -209,8 +209,9 @@ int pj_config_set(struct pj_config *cfg, const struct pj_key *key, const char *v
 {
 	/* The caller names the key or option in front of the message. */
 	if (!(key->allowed & origin))
-		return pj_fail(err, 0, "may only be set in the system config file, not in a profile "
-				       "or an option");
+		return pj_fail(err, 0,
+			       "may only be set in the system config file, not in a profile "
+			       "or an option");
 	return set_typed(cfg, key, value, err);
 }
 
@@ -403,8 +404,8 @@ int pj_config_load_string(struct pj_config *cfg, const char *text, const char *p
 	return -EINVAL;
 }
 
-int pj_config_load_file(struct pj_config *cfg, const char *path, bool optional,
-			const char *profile, struct pj_err *err)
+int pj_config_load_file(struct pj_config *cfg, const char *path, bool optional, const char *profile,
+			struct pj_err *err)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 	_cleanup_free_ char *text = NULL;
@@ -473,14 +474,16 @@ int pj_config_validate(const struct pj_config *cfg, struct pj_err *err)
 			continue;
 		pj_config_format(k, &l->value, a, sizeof(a));
 		pj_config_format(k, &l->max, b, sizeof(b));
-		return pj_fail(err, 0, "%s %s exceeds the ceiling max_%s = %s set by the administrator",
+		return pj_fail(err, 0,
+			       "%s %s exceeds the ceiling max_%s = %s set by the administrator",
 			       k->name, a, k->name, b);
 	}
 	/* 0 is not "unlimited" here: a zero timerfd never fires and a tmpfs of size 0
 	 * has no limit, so 0 would slip past any ceiling. */
 	if (cfg->wall_time.value == 0 || cfg->cpu_time.value == 0 || cfg->tmp_size.value == 0)
-		return pj_fail(err, 0, "wall_time, cpu_time and tmp_size must be greater than 0 "
-				       "(use 'unlimited' for no limit)");
+		return pj_fail(err, 0,
+			       "wall_time, cpu_time and tmp_size must be greater than 0 "
+			       "(use 'unlimited' for no limit)");
 	if (cfg->host_uid == 0 || cfg->host_gid == 0)
 		return pj_fail(err, 0, "host_uid and host_gid must not be 0");
 	if (strlen(cfg->hostname) == 0 || strlen(cfg->hostname) > 64)

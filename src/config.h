@@ -52,17 +52,30 @@ struct pj_config {
 /* Where a value may be set. */
 enum pj_origin { PJ_FROM_FILE = 1, PJ_FROM_PROFILE = 2, PJ_FROM_CLI = 4 };
 
-enum pj_ktype { PJ_K_STR, PJ_K_PATH, PJ_K_ID, PJ_K_BOOL, PJ_K_SIZE, PJ_K_COUNT, PJ_K_DURATION,
-		PJ_K_FRACTION, PJ_K_ENV, PJ_K_BIND, PJ_K_WORDS, PJ_K_SECCOMP_ACTION, PJ_K_CEILING };
+enum pj_ktype {
+	PJ_K_STR,
+	PJ_K_PATH,
+	PJ_K_ID,
+	PJ_K_BOOL,
+	PJ_K_SIZE,
+	PJ_K_COUNT,
+	PJ_K_DURATION,
+	PJ_K_FRACTION,
+	PJ_K_ENV,
+	PJ_K_BIND,
+	PJ_K_WORDS,
+	PJ_K_SECCOMP_ACTION,
+	PJ_K_CEILING
+};
 
 struct pj_key {
 	const char *section;
 	const char *name;
 	enum pj_ktype type;
-	size_t offset;      /* into struct pj_config */
-	unsigned allowed;   /* PJ_FROM_* mask */
-	const char *deflt;  /* compiled-in default as text ("" = none), also documented */
-	const char *help;   /* one line for pyjail.conf(5) and conf/pyjail.conf */
+	size_t offset;            /* into struct pj_config */
+	unsigned allowed;         /* PJ_FROM_* mask */
+	const char *deflt;        /* compiled-in default as text ("" = none), also documented */
+	const char *help;         /* one line for pyjail.conf(5) and conf/pyjail.conf */
 	enum pj_ktype ceiling_of; /* for PJ_K_CEILING: the limit type it bounds */
 };
 
@@ -87,8 +100,8 @@ int pj_config_set(struct pj_config *cfg, const struct pj_key *key, const char *v
 int pj_config_load_string(struct pj_config *cfg, const char *text, const char *path,
 			  const char *profile, struct pj_err *err);
 /* Same from a file.  A missing file is fine when optional is true. */
-int pj_config_load_file(struct pj_config *cfg, const char *path, bool optional,
-			const char *profile, struct pj_err *err);
+int pj_config_load_file(struct pj_config *cfg, const char *path, bool optional, const char *profile,
+			struct pj_err *err);
 
 /* After all sources: every limit within its ceiling, ids sane. */
 int pj_config_validate(const struct pj_config *cfg, struct pj_err *err);

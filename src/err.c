@@ -42,12 +42,12 @@ void pj_fail_prefix(struct pj_err *err, const char *fmt, ...)
 const char *pj_stage_name(enum pj_stage stage)
 {
 	static const char *const names[] = {
-		[PJ_STAGE_NONE] = "pyjail",       [PJ_STAGE_CONFIG] = "config",
+		[PJ_STAGE_NONE] = "pyjail",         [PJ_STAGE_CONFIG] = "config",
 		[PJ_STAGE_PREFLIGHT] = "preflight", [PJ_STAGE_CGROUP] = "cgroup",
-		[PJ_STAGE_CLONE] = "clone",       [PJ_STAGE_USERNS] = "user namespace",
-		[PJ_STAGE_MOUNTS] = "mounts",     [PJ_STAGE_NET] = "network",
-		[PJ_STAGE_CAPS] = "capabilities", [PJ_STAGE_SECCOMP] = "seccomp",
-		[PJ_STAGE_EXEC] = "exec",         [PJ_STAGE_SUPERVISE] = "supervisor",
+		[PJ_STAGE_CLONE] = "clone",         [PJ_STAGE_USERNS] = "user namespace",
+		[PJ_STAGE_MOUNTS] = "mounts",       [PJ_STAGE_NET] = "network",
+		[PJ_STAGE_CAPS] = "capabilities",   [PJ_STAGE_SECCOMP] = "seccomp",
+		[PJ_STAGE_EXEC] = "exec",           [PJ_STAGE_SUPERVISE] = "supervisor",
 	};
 	if ((unsigned)stage >= sizeof(names) / sizeof(names[0]) || !names[stage])
 		return "pyjail";

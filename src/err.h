@@ -24,7 +24,7 @@ enum pj_stage {
 };
 
 struct pj_err {
-	int code;           /* errno, 0 if not an errno-style failure */
+	int code; /* errno, 0 if not an errno-style failure */
 	enum pj_stage stage;
 	char msg[256];
 };

@@ -52,13 +52,17 @@ static int open_rootfs(const struct pj_plan *p, struct pj_err *err)
 	int probe;
 
 	if (fd < 0)
-		return pj_fail(err, errno, "rootfs '%s' (build it with 'make rootfs' or "
-					   "pyjail-mkrootfs, or pass --rootfs DIR)", path);
+		return pj_fail(err, errno,
+			       "rootfs '%s' (build it with 'make rootfs' or "
+			       "pyjail-mkrootfs, or pass --rootfs DIR)",
+			       path);
 	probe = open_in(fd, PJ_ROOTFS_MARKER, O_PATH);
 	if (probe < 0) {
 		close(fd);
-		return pj_fail(err, 0, "'%s' is not a pyjail rootfs (no /%s; build one with "
-				       "pyjail-mkrootfs)", path, PJ_ROOTFS_MARKER);
+		return pj_fail(err, 0,
+			       "'%s' is not a pyjail rootfs (no /%s; build one with "
+			       "pyjail-mkrootfs)",
+			       path, PJ_ROOTFS_MARKER);
 	}
 	close(probe);
 	if (!p->exec_search) {
@@ -92,7 +96,8 @@ static int open_binds(const struct pj_plan *p, int *fds, struct pj_err *err)
 			return pj_fail(err, errno, "%s '%s'", script ? "script" : "bind source",
 				       p->binds[i].src);
 		if (script && (fstat(fds[i], &st) < 0 || !S_ISREG(st.st_mode)))
-			return pj_fail(err, 0, "script '%s' is not a regular file", p->binds[i].src);
+			return pj_fail(err, 0, "script '%s' is not a regular file",
+				       p->binds[i].src);
 	}
 	return 0;
 }
@@ -107,7 +112,8 @@ static int check_host_ids(const struct pj_plan *p, struct pj_err *err)
 	pw = getpwuid(p->outer_uid);
 	if (pw && pw->pw_shell && !strstr(pw->pw_shell, "nologin") &&
 	    !strstr(pw->pw_shell, "/false") && pw->pw_shell[0])
-		return pj_fail(err, 0, "host_uid %u is the login account '%s': choose an unused uid",
+		return pj_fail(err, 0,
+			       "host_uid %u is the login account '%s': choose an unused uid",
 			       p->outer_uid, pw->pw_name);
 	return 0;
 }
@@ -118,7 +124,8 @@ static void report_limits(const struct pj_plan *p, const struct pj_cgroup *cg,
 {
 	const struct pj_config *c = p->cfg;
 	const char *cgm = pj_cgroup_enforcer(cg, "memory"), *cgp = pj_cgroup_enforcer(cg, "pids");
-	const char *cgc = pj_cgroup_enforcer(cg, "cpu_time"), *cgq = pj_cgroup_enforcer(cg, "cpu_quota");
+	const char *cgc = pj_cgroup_enforcer(cg, "cpu_time"),
+		   *cgq = pj_cgroup_enforcer(cg, "cpu_quota");
 	const struct {
 		const char *name;
 		const struct pj_limit *lim;
@@ -147,7 +154,8 @@ static void report_limits(const struct pj_plan *p, const struct pj_cgroup *cg,
 			snprintf(l->value, sizeof(l->value), "%llu", (unsigned long long)v);
 		else
 			snprintf(l->value, sizeof(l->value), "%llu.%06llu",
-				 (unsigned long long)(v / 1000000), (unsigned long long)(v % 1000000));
+				 (unsigned long long)(v / 1000000),
+				 (unsigned long long)(v % 1000000));
 	}
 	snprintf(res->cgroup, sizeof(res->cgroup), "%s", cg ? cg->ops->name : "none");
 }
@@ -162,8 +170,8 @@ struct run {
 
 static void run_close(struct run *r)
 {
-	int *fds[] = { &r->sync[0], &r->sync[1], &r->out[0], &r->out[1], &r->err[0], &r->err[1],
-		       &r->pidfd, &r->l.rootfs_fd, &r->l.seccomp_fd };
+	int *fds[] = { &r->sync[0], &r->sync[1], &r->out[0],      &r->out[1],      &r->err[0],
+		       &r->err[1],  &r->pidfd,   &r->l.rootfs_fd, &r->l.seccomp_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
 		if (*fds[i] >= 0)
@@ -214,8 +222,9 @@ static int prepare(struct run *r, const struct pj_plan *p, struct pj_err *err)
 static int clone_error(int e, struct pj_err *err)
 {
 	if (e == EPERM || e == ENOSPC || e == EUSERS)
-		return pj_fail(err, e, "cannot create the jail's namespaces (run 'pyjail check': user "
-				       "namespaces may be disabled or exhausted)");
+		return pj_fail(err, e,
+			       "cannot create the jail's namespaces (run 'pyjail check': user "
+			       "namespaces may be disabled or exhausted)");
 	return pj_fail(err, e, "clone3");
 }
 
@@ -261,8 +270,7 @@ static void block_supervised_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
-		  struct pj_err *err)
+static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res, struct pj_err *err)
 {
 	struct pj_msg go = { .type = PJ_MSG_GO };
 	int pid, ret;
@@ -296,7 +304,10 @@ int pj_jail_start(const struct pj_plan *p, struct pj_result *res, struct pj_jail
 	if (!r)
 		return pj_fail(err, ENOMEM, "jail");
 	*r = (struct run){ .l = { .plan = p, .rootfs_fd = -1, .seccomp_fd = -1 },
-			   .sync = { -1, -1 }, .out = { -1, -1 }, .err = { -1, -1 }, .pidfd = -1 };
+			   .sync = { -1, -1 },
+			   .out = { -1, -1 },
+			   .err = { -1, -1 },
+			   .pidfd = -1 };
 	rc = prepare(r, p, err);
 	res->t[PJ_T_PREPARED] = pj_now_ns();
 	if (rc >= 0) {
@@ -314,8 +325,11 @@ int pj_jail_start(const struct pj_plan *p, struct pj_result *res, struct pj_jail
 int pj_jail_wait(struct pj_jail *j, struct pj_result *res, struct pj_err *err)
 {
 	struct run *r = (struct run *)j;
-	struct pj_watch w = { .plan = r->l.plan, .cg = r->cg, .pidfd = r->pidfd,
-			      .sync_fd = r->sync[0], .t_start = r->t_start };
+	struct pj_watch w = { .plan = r->l.plan,
+			      .cg = r->cg,
+			      .pidfd = r->pidfd,
+			      .sync_fd = r->sync[0],
+			      .t_start = r->t_start };
 
 	w.out_r = TAKE_FD(r->out[0]);
 	w.err_r = TAKE_FD(r->err[0]);

@@ -10,11 +10,11 @@
 /* Everything the parent opened for the child before clone (all O_CLOEXEC). */
 struct pj_launch {
 	const struct pj_plan *plan;
-	int rootfs_fd;      /* O_PATH directory of the rootfs */
-	int *bind_fds;      /* O_PATH per plan->binds entry */
-	int sync_fd;        /* the child's end of the sync socket */
+	int rootfs_fd;          /* O_PATH directory of the rootfs */
+	int *bind_fds;          /* O_PATH per plan->binds entry */
+	int sync_fd;            /* the child's end of the sync socket */
 	int stdout_w, stderr_w; /* become the payload's fd 1 and 2 (-1: inherit) */
-	int seccomp_fd;     /* memfd holding the BPF program, or -1 */
+	int seccomp_fd;         /* memfd holding the BPF program, or -1 */
 	bool rlimit_memory, rlimit_pids, rlimit_cpu; /* cgroup absent: rlimits stand in */
 };
 

@@ -41,7 +41,9 @@ static int setup_error(const struct pj_cli *cli, const struct pj_err *err)
 	fprintf(stderr, "pyjail: %s%s%s\n", err->stage ? pj_stage_name(err->stage) : "",
 		err->stage ? ": " : "", err->msg);
 	if (cli && cli->json) {
-		struct pj_result res = { .status = PJ_ST_SETUP_ERROR, .exit_code = -1, .error = *err };
+		struct pj_result res = { .status = PJ_ST_SETUP_ERROR,
+					 .exit_code = -1,
+					 .error = *err };
 		pj_result_write_json(stdout, &res, true);
 	}
 	return PJ_EXIT_SETUP;
@@ -64,7 +66,8 @@ static int report(const struct pj_plan *plan, const struct pj_result *res)
 	const char *why = pj_result_reason(res);
 
 	if (res->status == PJ_ST_SETUP_ERROR && !plan->json)
-		fprintf(stderr, "pyjail: %s%s%s\n", res->error.stage ? pj_stage_name(res->error.stage) : "",
+		fprintf(stderr, "pyjail: %s%s%s\n",
+			res->error.stage ? pj_stage_name(res->error.stage) : "",
 			res->error.stage ? ": " : "", res->error.msg);
 	if (plan->result_path)
 		write_result_file(plan->result_path, res);

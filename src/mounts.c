@@ -117,7 +117,8 @@ static int mkdir_p(int rootfd, const char *path, struct pj_err *err)
 			parent = open_in_root(rootfd, buf[0] ? buf : "/", O_PATH | O_DIRECTORY);
 			*slash = '/';
 			if (parent < 0 || mkdirat(parent, slash + 1, 0755) < 0)
-				return pj_fail(err, parent < 0 ? -parent : errno, "mkdir '%s'", buf);
+				return pj_fail(err, parent < 0 ? -parent : errno, "mkdir '%s'",
+					       buf);
 		} else if (fd < 0) {
 			return pj_fail(err, -fd, "'%s'", buf);
 		}
@@ -185,7 +186,8 @@ static int setup_proc(int root, struct pj_err *err)
 {
 	_cleanup_close_ int fd = -1;
 	struct statfs sf;
-	int r = mount_in(root, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, err);
+	int r = mount_in(root, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+			 err);
 
 	if (r < 0)
 		return r;
@@ -279,11 +281,13 @@ static int make_room(int root, const char *dst, struct pj_err *err)
 	else if (fd >= 0 && !dir_is_empty(fd))
 		return pj_fail(err, ENOTEMPTY,
 			       "script path '%s': its directory would hide '%s' of the rootfs "
-			       "(put the script under /tmp or pass a relative path)", dst, top);
+			       "(put the script under /tmp or pass a relative path)",
+			       dst, top);
 	if (fd < 0)
 		return pj_fail(err, ENOENT,
 			       "script path '%s': '%s' is not a directory of the rootfs "
-			       "(put the script under /tmp or pass a relative path)", dst, top);
+			       "(put the script under /tmp or pass a relative path)",
+			       dst, top);
 	return mount_in(root, "tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV,
 			"mode=0755,size=1m,nr_inodes=256", err);
 }
@@ -299,8 +303,10 @@ static int prepare_target(int root, const struct pj_bind *b, bool is_dir, bool i
 	if (fd >= 0)
 		return 0;
 	if (!under_tmp(b->dst) && !is_script)
-		return pj_fail(err, ENOENT, "bind destination '%s' does not exist in the rootfs "
-					    "(only paths under /tmp are created)", b->dst);
+		return pj_fail(err, ENOENT,
+			       "bind destination '%s' does not exist in the rootfs "
+			       "(only paths under /tmp are created)",
+			       b->dst);
 	snprintf(parent, sizeof(parent), "%s", b->dst);
 	*strrchr(parent, '/') = '\0';
 	if (!under_tmp(b->dst)) {
@@ -357,7 +363,8 @@ static int open_sources(const struct pj_launch *l, int *fds, struct pj_err *err)
 		if (l->plan->as_root) {
 			fds[i] = fcntl(l->bind_fds[i], F_DUPFD_CLOEXEC, 3);
 			if (fds[i] < 0)
-				return pj_fail(err, errno, "bind source '%s'", l->plan->binds[i].src);
+				return pj_fail(err, errno, "bind source '%s'",
+					       l->plan->binds[i].src);
 			continue;
 		}
 		fds[i] = reopen_same(l->plan->binds[i].src, l->bind_fds[i], err);
@@ -398,15 +405,16 @@ static int pivot(struct pj_err *err)
 static int mask_proc(int root, struct pj_err *err)
 {
 	static const char *const hide_files[] = {
-		"/proc/kcore",     "/proc/keys",         "/proc/key-users",   "/proc/timer_list",
-		"/proc/sched_debug", "/proc/kallsyms",   "/proc/kmsg",        "/proc/latency_stats",
-		"/proc/config.gz", "/proc/vmallocinfo",  "/proc/pagetypeinfo", "/proc/kpagecount",
-		"/proc/kpageflags", "/proc/kpagecgroup", "/proc/slabinfo",
+		"/proc/kcore",       "/proc/keys",          "/proc/key-users",
+		"/proc/timer_list",  "/proc/sched_debug",   "/proc/kallsyms",
+		"/proc/kmsg",        "/proc/latency_stats", "/proc/config.gz",
+		"/proc/vmallocinfo", "/proc/pagetypeinfo",  "/proc/kpagecount",
+		"/proc/kpageflags",  "/proc/kpagecgroup",   "/proc/slabinfo",
 	};
 	static const char *const hide_dirs[] = { "/proc/acpi", "/proc/asound", "/proc/scsi",
 						 "/proc/firmware", "/proc/tty/driver" };
-	static const char *const ro[] = { "/proc/sys", "/proc/irq", "/proc/bus", "/proc/fs",
-					  "/proc/sysrq-trigger", "/proc/sysvipc" };
+	static const char *const ro[] = { "/proc/sys", "/proc/irq",           "/proc/bus",
+					  "/proc/fs",  "/proc/sysrq-trigger", "/proc/sysvipc" };
 	int r;
 
 	for (size_t i = 0; i < ARRAY_SIZE(hide_files); i++) {
@@ -422,7 +430,8 @@ static int mask_proc(int root, struct pj_err *err)
 		if (fd == -ENOENT)
 			continue;
 		r = mount_in(root, "tmpfs", hide_dirs[i], "tmpfs",
-			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1", err);
+			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1",
+			     err);
 		if (r < 0)
 			return r;
 	}

@@ -101,7 +101,7 @@ int pj_parse_duration(const char *s, uint64_t *ret_usec, struct pj_err *err)
 	static const struct {
 		const char *suffix;
 		uint64_t usec;
-	} units[] = { { "", 1000000 }, { "s", 1000000 }, { "ms", 1000 },
+	} units[] = { { "", 1000000 }, { "s", 1000000 },  { "ms", 1000 },
 		      { "us", 1 },     { "m", 60000000 }, { "h", 3600000000ULL } };
 	const char *suffix = s + strspn(s, "0123456789.");
 	uint64_t v;
@@ -119,7 +119,8 @@ int pj_parse_duration(const char *s, uint64_t *ret_usec, struct pj_err *err)
 		if (r == 0 && v > PJ_DURATION_MAX_USEC)
 			r = -ERANGE;
 		if (r < 0)
-			return bad(err, r, r == -ERANGE ? "duration" : "duration (e.g. 10, 1.5s, 300ms)",
+			return bad(err, r,
+				   r == -ERANGE ? "duration" : "duration (e.g. 10, 1.5s, 300ms)",
 				   s);
 		*ret_usec = v;
 		return 0;
@@ -243,8 +244,8 @@ int pj_parse_bind(const char *s, struct pj_bind *ret, struct pj_err *err)
 	r = bind_path(s, c1 ? (size_t)(c1 - s) : strlen(s), &b.src, err);
 	if (r < 0)
 		goto fail;
-	r = bind_path(c1 ? c1 + 1 : s, c1 ? (c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1)) : strlen(s),
-		      &b.dst, err);
+	r = bind_path(c1 ? c1 + 1 : s,
+		      c1 ? (c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1)) : strlen(s), &b.dst, err);
 	if (r < 0)
 		goto fail;
 	b.rw = c2 && strcmp(c2 + 1, "rw") == 0;

@@ -36,8 +36,10 @@ static void strv_free(char **v)
 static int build_env(struct pj_plan *p, struct pj_err *err)
 {
 	const struct pj_config *cfg = p->cfg;
-	const char *fixed[] = { ("PATH=" PJ_PATH_INSIDE), "HOME=/tmp", "LANG=C.UTF-8", "TMPDIR=/tmp",
-				"USER=sandbox", "LOGNAME=sandbox", "SHELL=/nonexistent" };
+	const char *fixed[] = { ("PATH=" PJ_PATH_INSIDE), "HOME=/tmp",
+				"LANG=C.UTF-8",           "TMPDIR=/tmp",
+				"USER=sandbox",           "LOGNAME=sandbox",
+				"SHELL=/nonexistent" };
 	unsigned n = 0;
 	int r;
 
@@ -66,8 +68,7 @@ static int build_env(struct pj_plan *p, struct pj_err *err)
 /* Where the script appears inside: its own path when that is under /tmp (or
  * relative to a cwd under /tmp), so sys.argv[0] and __file__ match python3's;
  * otherwise the same absolute path, created on a tmpfs if need be by mounts.c. */
-static int script_inside(const struct pj_plan *p, const char *path, char **ret,
-			 struct pj_err *err)
+static int script_inside(const struct pj_plan *p, const char *path, char **ret, struct pj_err *err)
 {
 	size_t len = strlen(p->cfg->cwd) + strlen(path) + 2;
 	_cleanup_free_ char *joined = malloc(len);
@@ -181,8 +182,12 @@ static void build_ids(struct pj_plan *p, uid_t euid, gid_t egid)
 int pj_plan_build(const struct pj_config *cfg, const struct pj_cli *cli, uid_t host_euid,
 		  gid_t host_egid, struct pj_plan *ret, struct pj_err *err)
 {
-	struct pj_plan p = { .cfg = cfg, .cli = cli, .mode = cli->mode, .json = cli->json,
-			     .result_path = cli->result_path, .timings = cli->timings };
+	struct pj_plan p = { .cfg = cfg,
+			     .cli = cli,
+			     .mode = cli->mode,
+			     .json = cli->json,
+			     .result_path = cli->result_path,
+			     .timings = cli->timings };
 	int r;
 
 	build_ids(&p, host_euid, host_egid);
@@ -229,8 +234,8 @@ void pj_plan_print(const struct pj_plan *p, FILE *out)
 	for (unsigned i = 0; i < pj_config_nkeys; i++) {
 		const struct pj_key *k = &pj_config_keys[i];
 		char buf[32];
-		if (strcmp(k->section, "limits") || k->type == PJ_K_CEILING || k->type == PJ_K_BOOL ||
-		    k->type == PJ_K_STR)
+		if (strcmp(k->section, "limits") || k->type == PJ_K_CEILING ||
+		    k->type == PJ_K_BOOL || k->type == PJ_K_STR)
 			continue;
 		pj_config_format(k, (const char *)cfg + k->offset, buf, sizeof(buf));
 		fprintf(out, "limit %s %s\n", k->name, buf);

@@ -16,7 +16,7 @@ struct pj_plan {
 	const struct pj_cli *cli;
 	enum pj_mode mode;
 	/* what to execute inside */
-	char **argv;          /* argv[0] is what the program sees */
+	char **argv;           /* argv[0] is what the program sees */
 	const char *exec_path; /* path inside the rootfs, or a name to search in PATH */
 	bool exec_search;
 	char **envp;
@@ -25,8 +25,8 @@ struct pj_plan {
 	unsigned n_binds;
 	bool has_script;
 	/* identities */
-	bool as_root;          /* pyjail runs as host root */
-	uid_t outer_uid;       /* host uid the jail runs as */
+	bool as_root;    /* pyjail runs as host root */
+	uid_t outer_uid; /* host uid the jail runs as */
 	gid_t outer_gid;
 	uid_t inner_uid;
 	gid_t inner_gid;

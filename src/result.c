@@ -222,13 +222,20 @@ void pj_result_write_timings(FILE *out, const struct pj_result *r)
 		const char *name;
 		enum pj_tpoint from, to;
 	} phases[] = {
-		{ "config", PJ_T_START, PJ_T_PLANNED },     { "prepare", PJ_T_PLANNED, PJ_T_PREPARED },
-		{ "clone", PJ_T_PREPARED, PJ_T_CLONED },    { "maps", PJ_T_CLONED, PJ_T_GO },
-		{ "ids", PJ_T_C_GO, PJ_T_C_IDS },           { "net", PJ_T_C_IDS, PJ_T_C_NET },
-		{ "mounts", PJ_T_C_NET, PJ_T_C_MOUNTS },    { "caps", PJ_T_C_MOUNTS, PJ_T_C_CAPS },
-		{ "exec", PJ_T_C_CAPS, PJ_T_RUNNING },      { "start_to_exec", PJ_T_START, PJ_T_RUNNING },
-		{ "run", PJ_T_RUNNING, PJ_T_EXITED },       { "report", PJ_T_EXITED, PJ_T_REPORTED },
-		{ "teardown", PJ_T_REPORTED, PJ_T_END },    { "total", PJ_T_START, PJ_T_END },
+		{ "config", PJ_T_START, PJ_T_PLANNED },
+		{ "prepare", PJ_T_PLANNED, PJ_T_PREPARED },
+		{ "clone", PJ_T_PREPARED, PJ_T_CLONED },
+		{ "maps", PJ_T_CLONED, PJ_T_GO },
+		{ "ids", PJ_T_C_GO, PJ_T_C_IDS },
+		{ "net", PJ_T_C_IDS, PJ_T_C_NET },
+		{ "mounts", PJ_T_C_NET, PJ_T_C_MOUNTS },
+		{ "caps", PJ_T_C_MOUNTS, PJ_T_C_CAPS },
+		{ "exec", PJ_T_C_CAPS, PJ_T_RUNNING },
+		{ "start_to_exec", PJ_T_START, PJ_T_RUNNING },
+		{ "run", PJ_T_RUNNING, PJ_T_EXITED },
+		{ "report", PJ_T_EXITED, PJ_T_REPORTED },
+		{ "teardown", PJ_T_REPORTED, PJ_T_END },
+		{ "total", PJ_T_START, PJ_T_END },
 	};
 	struct rusage ru;
 

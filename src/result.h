@@ -26,8 +26,8 @@ struct pj_buf {
 };
 
 struct pj_limit_report {
-	const char *name;     /* memory, pids, cpu_time, ... */
-	char value[32];       /* a JSON literal: bytes, seconds, a count, a fraction, or null */
+	const char *name;        /* memory, pids, cpu_time, ... */
+	char value[32];          /* a JSON literal: bytes, seconds, a count, a fraction, or null */
 	const char *enforced_by; /* cgroup2, cgroup1, rlimit, supervisor, none */
 };
 

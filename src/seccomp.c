@@ -45,7 +45,7 @@
 #define KNOWN_MAX 469
 #define NWORDS ((KNOWN_MAX >> 6) + 1)
 #define X32_SYSCALL_BIT 0x40000000U
-#define BPF_MAX 4096	 /* BPF_MAXINSNS */
+#define BPF_MAX 4096     /* BPF_MAXINSNS */
 #define POLICY_VERSION 1 /* bump when the generated program changes for the same policy */
 
 #define NS_FLAGS                                                                                   \
@@ -54,7 +54,7 @@
 
 struct group {
 	const char *name;
-	bool deny;	   /* always denied: `allow` may not name it or its calls */
+	bool deny;         /* always denied: `allow` may not name it or its calls */
 	const char *calls; /* space-separated */
 	const char *why;   /* for `pyjail check` and pyjail(1) */
 };
@@ -159,21 +159,21 @@ static const struct {
 	const char *name;
 	int nr;
 } newer[] = {
-	{ "cachestat", 451 }, { "fchmodat2", 452 }, { "map_shadow_stack", 453 },
-	{ "futex_wake", 454 }, { "futex_wait", 455 }, { "futex_requeue", 456 },
-	{ "statmount", 457 }, { "listmount", 458 }, { "lsm_get_self_attr", 459 },
+	{ "cachestat", 451 },         { "fchmodat2", 452 },        { "map_shadow_stack", 453 },
+	{ "futex_wake", 454 },        { "futex_wait", 455 },       { "futex_requeue", 456 },
+	{ "statmount", 457 },         { "listmount", 458 },        { "lsm_get_self_attr", 459 },
 	{ "lsm_set_self_attr", 460 }, { "lsm_list_modules", 461 }, { "mseal", 462 },
-	{ "setxattrat", 463 }, { "getxattrat", 464 }, { "listxattrat", 465 },
-	{ "removexattrat", 466 }, { "open_tree_attr", 467 }, { "file_getattr", 468 },
+	{ "setxattrat", 463 },        { "getxattrat", 464 },       { "listxattrat", 465 },
+	{ "removexattrat", 466 },     { "open_tree_attr", 467 },   { "file_getattr", 468 },
 	{ "file_setattr", 469 },
 };
 
 /* The effective policy: what the BPF program is a pure function of. */
 struct policy {
 	enum pj_seccomp_action mode;
-	uint64_t allow[NWORDS];	     /* allowed outright */
+	uint64_t allow[NWORDS];      /* allowed outright */
 	uint64_t restricted[NWORDS]; /* allowed with argument checks */
-	uint64_t deny[NWORDS];	     /* refused even in log mode */
+	uint64_t deny[NWORDS];       /* refused even in log mode */
 };
 
 /* The parent's copy, for pj_seccomp_notify_handle (same process). */
@@ -605,8 +605,8 @@ static int cache_path(const struct policy *pol, char *buf, size_t size)
 
 	if (r < 0)
 		return r;
-	snprintf(buf, size, "%s/seccomp-%016llx-%s.bpf", dir,
-		 (unsigned long long)policy_hash(pol), PACKAGE_VERSION);
+	snprintf(buf, size, "%s/seccomp-%016llx-%s.bpf", dir, (unsigned long long)policy_hash(pol),
+		 PACKAGE_VERSION);
 	return 0;
 }
 

@@ -37,7 +37,8 @@ struct state {
 static int timer_open(uint64_t first_ns, uint64_t interval_ns)
 {
 	struct itimerspec its = {
-		.it_value = { (time_t)(first_ns / 1000000000ULL), (long)(first_ns % 1000000000ULL) },
+		.it_value = { (time_t)(first_ns / 1000000000ULL),
+			      (long)(first_ns % 1000000000ULL) },
 		.it_interval = { (time_t)(interval_ns / 1000000000ULL),
 				 (long)(interval_ns % 1000000000ULL) },
 	};
@@ -232,9 +233,11 @@ static void finish(struct state *s)
 
 	(void)pj_cgroup_stats(s->w->cg, &st);
 	res->wall_ms = (pj_now_ns() - s->w->t_start) / 1000000ULL;
-	res->cpu_ms = st.has_cpu ? st.cpu_usec / 1000
-				 : (uint64_t)(s->ru.ru_utime.tv_sec + s->ru.ru_stime.tv_sec) * 1000 +
-					   (uint64_t)(s->ru.ru_utime.tv_usec + s->ru.ru_stime.tv_usec) / 1000;
+	res->cpu_ms =
+		st.has_cpu ? st.cpu_usec / 1000
+			   : (uint64_t)(s->ru.ru_utime.tv_sec + s->ru.ru_stime.tv_sec) * 1000 +
+				     (uint64_t)(s->ru.ru_utime.tv_usec + s->ru.ru_stime.tv_usec) /
+					     1000;
 	res->peak_memory_bytes = st.peak_memory ? st.peak_memory : (uint64_t)s->ru.ru_maxrss * 1024;
 	res->pids_limit_hit = st.pids_max_hit;
 	if (res->status == PJ_ST_SETUP_ERROR)
@@ -249,7 +252,8 @@ static void finish(struct state *s)
 		ws = s->payload_status;
 	} else if (s->init_info.si_code == CLD_EXITED && !s->running) {
 		res->status = PJ_ST_SETUP_ERROR;
-		pj_fail(&res->error, 0, "the jail ended during setup (exit %d)", s->init_info.si_status);
+		pj_fail(&res->error, 0, "the jail ended during setup (exit %d)",
+			s->init_info.si_status);
 		return;
 	} else {
 		ws = s->init_info.si_code == CLD_EXITED ? (s->init_info.si_status & 0xff) << 8

@@ -11,9 +11,9 @@
 struct pj_watch {
 	const struct pj_plan *plan;
 	struct pj_cgroup *cg;
-	int pidfd;           /* the jail's init */
-	int sync_fd;         /* parent's end */
-	int out_r, err_r;    /* the payload's stdout and stderr */
+	int pidfd;                  /* the jail's init */
+	int sync_fd;                /* parent's end */
+	int out_r, err_r;           /* the payload's stdout and stderr */
 	unsigned long long t_start; /* pj_now_ns() at clone */
 };
 

@@ -45,7 +45,9 @@ int pj_sync_recv(int fd, struct pj_msg *msg, int *ret_fd)
 		char buf[CMSG_SPACE(sizeof(int))];
 	} u;
 	struct iovec iov = { msg, sizeof(*msg) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
 			     .msg_controllen = sizeof(u.buf) };
 	ssize_t n;
 

@@ -22,9 +22,9 @@ enum pj_msg_type {
 
 struct pj_msg {
 	enum pj_msg_type type;
-	int value;             /* wait status for PJ_MSG_STATUS */
+	int value;               /* wait status for PJ_MSG_STATUS */
 	unsigned long long t[8]; /* PJ_MSG_TIMES: child-side timestamps (ns, CLOCK_MONOTONIC) */
-	struct pj_err err;     /* PJ_MSG_ERROR */
+	struct pj_err err;       /* PJ_MSG_ERROR */
 };
 
 /* socketpair(AF_UNIX, SOCK_SEQPACKET|SOCK_CLOEXEC). */
