@@ -15,7 +15,6 @@ static const char *const status_names[] = {
 	[PJ_ST_TIMEOUT] = "timeout",
 	[PJ_ST_CPU_LIMIT] = "cpu-limit",
 	[PJ_ST_MEMORY_LIMIT] = "memory-limit",
-	[PJ_ST_PIDS_LIMIT] = "pids-limit",
 	[PJ_ST_OUTPUT_LIMIT] = "output-limit",
 	[PJ_ST_SETUP_ERROR] = "setup-error",
 };
@@ -160,8 +159,6 @@ int pj_result_exit_status(const struct pj_result *r, bool json)
 		return PJ_EXIT_SETUP;
 	case PJ_ST_TIMEOUT:
 		return PJ_EXIT_TIMEOUT;
-	case PJ_ST_PIDS_LIMIT: /* refused forks kill nothing: the program's own status */
-		return r->signal > 0 ? 128 + r->signal : r->exit_code;
 	default:
 		return 128 + (r->signal > 0 ? r->signal : 9);
 	}
@@ -176,11 +173,11 @@ const char *pj_result_reason(const struct pj_result *r)
 		return "pyjail: killed: CPU-time limit reached";
 	case PJ_ST_MEMORY_LIMIT:
 		return "pyjail: killed: memory limit reached";
-	case PJ_ST_PIDS_LIMIT:
-		return "pyjail: stopped: process limit reached";
 	case PJ_ST_OUTPUT_LIMIT:
 		return "pyjail: killed: output limit reached";
 	default:
+		if (r->pids_limit_hit && (r->signal > 0 || r->exit_code != 0))
+			return "pyjail: note: the process limit refused a fork or thread";
 		return NULL;
 	}
 }

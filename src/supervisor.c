@@ -269,8 +269,8 @@ static void finish(struct state *s)
 		  (res->signal == SIGKILL && cfg->cpu_time.value != PJ_UNLIMITED &&
 		   res->cpu_ms * 1000 >= cfg->cpu_time.value)))
 		res->status = PJ_ST_CPU_LIMIT;
-	else if (st.pids_max_hit && res->exit_code != 0)
-		res->status = PJ_ST_PIDS_LIMIT;
+	/* A refused fork ends nothing by itself: the program decides what to do about
+	 * it, so its own status stands and pids_limit_hit tells the rest. */
 }
 
 int pj_supervise(struct pj_watch *w, struct pj_result *res, struct pj_err *err)

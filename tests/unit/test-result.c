@@ -141,7 +141,6 @@ static void test_statuses(void **state)
 		{ PJ_ST_TIMEOUT, "timeout", SIGKILL, 124 },
 		{ PJ_ST_CPU_LIMIT, "cpu-limit", SIGXCPU, 128 + SIGXCPU },
 		{ PJ_ST_MEMORY_LIMIT, "memory-limit", SIGKILL, 128 + SIGKILL },
-		{ PJ_ST_PIDS_LIMIT, "pids-limit", SIGKILL, 128 + SIGKILL },
 		{ PJ_ST_OUTPUT_LIMIT, "output-limit", 0, 128 + SIGKILL },
 		{ PJ_ST_SETUP_ERROR, "setup-error", 0, 125 },
 	};
