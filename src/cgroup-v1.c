@@ -67,6 +67,10 @@ static int open_parents(struct v1 *v, const struct pj_config *cfg, struct pj_err
 		if (r < 0)
 			continue;
 		v->parent[h] = open(v->path[h], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* a configured parent that is missing is the admin's error, not a fallback */
+		if (v->parent[h] < 0 && errno == ENOENT && !own)
+			return pj_fail(err, 0, "cgroup_parent '%s': no such cgroup '%s' (create it first)",
+				       cfg->cgroup_parent, v->path[h]);
 		if (v->parent[h] < 0)
 			return pj_fail(err, errno, "cgroup v1 %s: cannot open '%s'", ctrl[h], v->path[h]);
 		found++;
@@ -74,6 +78,11 @@ static int open_parents(struct v1 *v, const struct pj_config *cfg, struct pj_err
 	if (!found)
 		return pj_fail(err, ENOTSUP, "no cgroup v1 hierarchy holds memory, pids or cpuacct");
 	return 0;
+}
+
+static int kill_wait(int dirfd)
+{
+	return pj_cg_kill_procs(dirfd, true);
 }
 
 static int make_dirs(struct v1 *v, struct pj_err *err)
@@ -90,7 +99,7 @@ static int make_dirs(struct v1 *v, struct pj_err *err)
 		}
 		if (v->dir[h] >= 0)
 			continue;
-		pj_cg_reap_stale(v->parent[h], NULL);
+		pj_cg_reap_stale(v->parent[h], kill_wait);
 		v->dir[h] = pj_cg_mkdir_locked(v->parent[h], v->name, err);
 		if (v->dir[h] < 0) {
 			v->dir[h] = -1;
@@ -130,11 +139,6 @@ static int write_limits(struct v1 *v, const struct pj_config *cfg, struct pj_err
 	if (r < 0)
 		pj_fail_prefix(err, "cgroup v1: ");
 	return r;
-}
-
-static int kill_wait(int dirfd)
-{
-	return pj_cg_kill_procs(dirfd, true);
 }
 
 static void v1_destroy(struct pj_cgroup *cg)

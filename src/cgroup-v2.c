@@ -120,14 +120,41 @@ out:
 	return r;
 }
 
+/* A hybrid host's unified tree usually has no controllers at all: say so before
+ * looking for the parent, which may only exist in the v1 hierarchies. */
+static int hierarchy_usable(struct pj_err *err)
+{
+	char mnt[4096], root[4096];
+	bool m, p, c;
+	_cleanup_close_ int fd = -1;
+	int r = pj_cg_find_mount(NULL, mnt, root, sizeof(mnt));
+
+	if (r < 0)
+		return pj_fail(err, -r, "no cgroup2 hierarchy is mounted");
+	fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || controllers(fd, "cgroup.controllers", &m, &p, &c) < 0)
+		return pj_fail(err, ENOTSUP, "cgroup v2: cannot read '%s/cgroup.controllers'", mnt);
+	if (!m || !p)
+		return pj_fail(err, ENOTSUP, "cgroup v2: the hierarchy at '%s' has no%s%s controller "
+					     "(a hybrid host binds them to cgroup v1)",
+			       mnt, m ? "" : " memory", p ? "" : " pids");
+	return 0;
+}
+
 static int open_parent(struct v2 *v, const struct pj_config *cfg, bool *own, struct pj_err *err)
 {
 	bool m, p, c;
-	int r = pj_cg_base_dir(cfg, NULL, v->path, sizeof(v->path), own, err);
+	int r = hierarchy_usable(err);
 
+	if (r >= 0)
+		r = pj_cg_base_dir(cfg, NULL, v->path, sizeof(v->path), own, err);
 	if (r < 0)
 		return r;
 	v->parent = open(v->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* a configured parent that is missing is the admin's error, not a fallback */
+	if (v->parent < 0 && errno == ENOENT && !*own)
+		return pj_fail(err, 0, "cgroup_parent '%s': no such cgroup '%s' (create it first)",
+			       cfg->cgroup_parent, v->path);
 	if (v->parent < 0)
 		return pj_fail(err, errno, "cgroup v2: cannot open '%s'", v->path);
 	r = controllers(v->parent, "cgroup.controllers", &m, &p, &c);
@@ -166,20 +193,33 @@ static int write_limits(struct v2 *v, const struct pj_config *cfg, struct pj_err
 	return r;
 }
 
+/* "populated" from cgroup.events, read through fd: reading it through the fd
+ * that is polled re-arms the notification. */
+static int populated(int fd)
+{
+	char buf[256], *p;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	p = strstr(buf, "populated ");
+	return p ? p[10] == '1' : -EINVAL;
+}
+
 /* Wait (on cgroup.events, no sleeping) until nothing is left in the cgroup. */
 static int wait_empty(int dirfd)
 {
 	_cleanup_close_ int fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
 	unsigned long long end = pj_now_ns() + EMPTY_WAIT_NS, now;
 	struct pollfd p = { .fd = fd, .events = POLLPRI };
-	uint64_t populated = 1;
+	int r;
 
 	if (fd < 0)
 		return -errno;
-	while (pj_cg_read_key(dirfd, "cgroup.events", "populated", &populated) == 0 && populated &&
-	       (now = pj_now_ns()) < end)
+	while ((r = populated(fd)) == 1 && (now = pj_now_ns()) < end)
 		(void)poll(&p, 1, (int)((end - now) / 1000000ULL) + 1);
-	return populated ? -EBUSY : 0;
+	return r == 1 ? -EBUSY : r;
 }
 
 static int kill_wait(int dirfd)

@@ -365,9 +365,10 @@ static int read_procs(int dirfd, pid_t *pids, int max)
 
 	if (fd < 0)
 		return -errno;
-	f = fdopen(TAKE_FD(fd), "r");
+	f = fdopen(fd, "r");
 	if (!f)
 		return -errno;
+	fd = -1; /* the FILE owns it now */
 	while (n < max && fscanf(f, "%d", &pid) == 1)
 		if (pid > 0) /* 0: a process outside our pid namespace */
 			pids[n++] = pid;
@@ -440,17 +441,29 @@ int pj_cg_kill_procs(int dirfd, bool wait)
 	return wait ? -EBUSY : 0;
 }
 
+/* A DIR stream of its own for name below dirfd (O_CLOEXEC). */
+static DIR *opendir_at(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+
+	if (!d && fd >= 0)
+		close(fd);
+	return d;
+}
+
 static int remove_tree(int parentfd, const char *name, int depth, int (*kill)(int dirfd))
 {
 	_cleanup_close_ int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	DIR *d;
+	DIR *d = NULL;
 	struct dirent *de;
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (kill)
 		(void)kill(fd);
-	d = depth < REMOVE_DEPTH ? fdopendir(dup(fd)) : NULL;
+	if (depth < REMOVE_DEPTH)
+		d = opendir_at(fd, ".");
 	while (d && (de = readdir(d)))
 		if (de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			(void)remove_tree(fd, de->d_name, depth + 1, kill);
@@ -487,7 +500,7 @@ static int lock_if_stale(int parentfd, const char *name)
 
 void pj_cg_reap_stale(int parentfd, int (*kill)(int dirfd))
 {
-	DIR *d = fdopendir(openat(parentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	DIR *d = opendir_at(parentfd, ".");
 	struct dirent *de;
 
 	while (d && (de = readdir(d))) {

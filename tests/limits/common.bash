@@ -93,6 +93,9 @@ pj_deleg() {
 	RC=$?
 	OUT=$(cat "$o") ERR=$(cat "$e")
 	rm -f "$o" "$e"
+	# what pyjail left in the scope: its own leaf (it cannot remove the cgroup it
+	# is in), never a jail's
+	DELEG_SELF=$(find "$scope" -mindepth 1 -type d -name 'pyjail-*-self' | wc -l)
 	DELEG_LEFT=$(find "$scope" -mindepth 1 -type d -name 'pyjail-*' ! -name '*-self' | wc -l)
 	find "$scope" -depth -type d -exec rmdir {} + 2>/dev/null
 	return 0

@@ -33,8 +33,20 @@ as_mode() { # mode: the command prefix that runs pyjail in that mode
 }
 
 for mode in $(limit_modes); do
-	[ "$mode" = deleg ] && continue # a scope's leftovers are the scope manager's (see pj_deleg)
 	mode_ready "$mode" || { skip "no test user" "$mode: faults"; continue; }
+	if [ "$mode" = deleg ]; then
+		# A scope holding only pyjail: it moves itself into a leaf of its own so the
+		# scope can enable controllers, and removes the jail's leaf when done.  A
+		# finished scope's leftovers are the scope manager's (see pj_deleg).
+		for i in 1 2 3; do
+			pj_deleg --json -c 'print("in scope")'
+			is "$(jsons status stdout limits.pids.enforced_by)" "exited/in scope
+/cgroup2" \
+				"deleg: run $i in a delegated scope"
+			is "$DELEG_SELF/$DELEG_LEFT" 1/0 "deleg: run $i: pyjail's own leaf only, no jail leaf left"
+		done
+		continue
+	fi
 	by=$(cg_expect "$mode")
 	mark=pjkill$$$mode
 
@@ -93,6 +105,45 @@ print(sorted(os.listdir('/proc/self/fd')), $i)" >"$TMPD/$i.out" 2>"$TMPD/$i.err"
 	is "$(grep -c "$PYJAIL_TEST_ROOTFS" /proc/self/mountinfo)" "$mnt_before" "$mode: 50 jails: no mount left"
 done
 
+# ---- the reaper decides by owner: pyjail-<pid>-<starttime>-* goes only when no
+# process has that pid and start time and nobody holds the directory's lock.
+# Planted in the pids hierarchy (v1) or the unified one (v2), as root.
+reaper_parent() {
+	case $(cg_expect root) in
+	cgroup1) echo "/sys/fs/cgroup/pids$(sed -n 's/^[0-9]*:pids://p' /proc/self/cgroup)" ;;
+	cgroup2) echo "/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)" ;;
+	esac
+}
+P=$(reaper_parent)
+if [ "$(id -u)" = 0 ] && [ -n "$P" ]; then
+	P=${P%/}
+	sh -c 'exit 0' &
+	dead=$!
+	wait "$dead"
+	mystart=$(sed 's/.*) //' /proc/$$/stat | awk '{print $20}')
+	for n in "$dead-1-stale" "$$-1-reused" "$$-$mystart-live" "$dead-1-locked"; do
+		mkdir "$P/pyjail-$n"
+	done
+	bash -c "exec -a pjstale$$ sleep 300" &
+	stale_proc=$!
+	echo "$stale_proc" >"$P/pyjail-$dead-1-stale/cgroup.procs"
+	flock -n "$P/pyjail-$dead-1-locked" bash -c "exec -a pjlock$$ sleep 300" &
+	locker=$!
+	wait_procs -eq 1 "pjlock$$"
+	pj -c 'pass'
+	wait "$stale_proc" 2>/dev/null
+	is "$(pgrep -fc "pjstale$$")" 0 "reaper: a process left in a stale cgroup is killed"
+	ok "$([ ! -e "$P/pyjail-$dead-1-stale" ]; echo $?)" "reaper: dead owner: removed"
+	ok "$([ ! -e "$P/pyjail-$$-1-reused" ]; echo $?)" "reaper: pid reused by another process: removed"
+	ok "$([ -d "$P/pyjail-$$-$mystart-live" ]; echo $?)" "reaper: live owner: kept"
+	ok "$([ -d "$P/pyjail-$dead-1-locked" ]; echo $?)" "reaper: lock held: kept"
+	kill "$locker" 2>/dev/null
+	pkill -f "pjlock$$"
+	wait "$locker" 2>/dev/null
+	rmdir "$P/pyjail-$$-$mystart-live" "$P/pyjail-$dead-1-locked" 2>/dev/null
+	rmdir "$P/pyjail-$dead-1-stale" "$P/pyjail-$$-1-reused" 2>/dev/null
+fi
+
 # ---- require_cgroup and cgroup_parent (admin keys: a config file)
 conf=$TMPD/req.conf
 printf '[limits]\nrequire_cgroup = yes\n' >"$conf"
@@ -111,11 +162,31 @@ for mode in $(limit_modes); do
 		is "$RC/$ERR" 0/1 "$mode: require_cgroup = yes with a cgroup runs"
 	fi
 done
-printf '[limits]\ncgroup_parent = relative/path\n' >"$conf"
-if [ "$(id -u)" = 0 ]; then
-	ERR=$("$PYJAIL" --config "$conf" --rootfs "$PYJAIL_TEST_ROOTFS" -c 'print(1)' 2>&1 </dev/null)
+pj_conf() { # text args...: run pyjail as root with a config file holding text
+	printf '%b' "$1" >"$conf"
+	shift
+	ERR=$("$PYJAIL" --config "$conf" --rootfs "$PYJAIL_TEST_ROOTFS" "$@" 2>&1 </dev/null)
 	RC=$?
+}
+if [ "$(id -u)" = 0 ]; then
+	pj_conf '[limits]\ncgroup_parent = relative/path\n' -c 'print(1)'
 	is "$RC" 125 "bad cgroup_parent: exit 125"
 	like "$ERR" "cgroup_parent 'relative/path'" "bad cgroup_parent: named with its value"
+	if [ "$(cg_expect root)" != rlimit ]; then
+		# an admin's parent that does not exist is an error, not a silent fallback
+		pj_conf '[limits]\ncgroup_parent = /pj-missing-parent\n' -c 'print(1)'
+		is "$RC" 125 "missing cgroup_parent: exit 125"
+		like "$ERR" "cgroup_parent '/pj-missing-parent': no such cgroup" "missing cgroup_parent: named"
+	fi
+	if [ "$(cg_expect root)" = cgroup2 ] && [ "$_cg_fstype" = cgroup2fs ]; then
+		par=/sys/fs/cgroup/pj-parent-$$
+		mkdir "$par"
+		pj_conf "[limits]\ncgroup_parent = /pj-parent-$$\n" --json -c 'print(1)'
+		OUT=$ERR
+		is "$(jsons status limits.memory.enforced_by)" exited/cgroup2 "cgroup_parent: the jail ran under it"
+		like "$(cat "$par/cgroup.subtree_control")" memory "cgroup_parent: its controllers were enabled"
+		is "$(find "$par" -mindepth 1 -type d | wc -l)" 0 "cgroup_parent: the jail's cgroup was removed"
+		rmdir "$par"
+	fi
 fi
 done_testing

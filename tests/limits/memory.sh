@@ -36,7 +36,10 @@ print("both", st)
 sys.exit(0 if st == 0 else 1)'
 	if [ "$by" != rlimit ]; then
 		is "$(json status)" memory-limit "$mode: the limit covers all processes together"
-		is "$(json stdout)" "" "$mode: two 40 MiB processes never both ran"
+		# (the OOM killer picks one of them; the other may report it)
+		both=$(json stdout)
+		[ -z "$both" ] || [ "$both" = "both 9" ]
+		ok $? "$mode: two 40 MiB processes never both completed ('$both')"
 	fi
 
 	# Below the limit nothing is in the way.
