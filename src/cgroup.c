@@ -46,7 +46,7 @@ static int try_backends(struct pj_cgroup *cg, const struct pj_config *cfg, struc
 		r = cg->ops->create(cg, cfg, &e);
 		if (r >= 0)
 			return 0;
-		/* keep the first message that says more than "not mounted" */
+		/* the message to show: the last one that says more than "not there" */
 		if (!err->msg[0] || (r != -ENOENT && r != -ENOTSUP))
 			*err = e;
 		if (!fallback_code(r))
