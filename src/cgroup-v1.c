@@ -69,14 +69,17 @@ static int open_parents(struct v1 *v, const struct pj_config *cfg, struct pj_err
 		v->parent[h] = open(v->path[h], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		/* a configured parent that is missing is the admin's error, not a fallback */
 		if (v->parent[h] < 0 && errno == ENOENT && !own)
-			return pj_fail(err, 0, "cgroup_parent '%s': no such cgroup '%s' (create it first)",
+			return pj_fail(err, 0,
+				       "cgroup_parent '%s': no such cgroup '%s' (create it first)",
 				       cfg->cgroup_parent, v->path[h]);
 		if (v->parent[h] < 0)
-			return pj_fail(err, errno, "cgroup v1 %s: cannot open '%s'", ctrl[h], v->path[h]);
+			return pj_fail(err, errno, "cgroup v1 %s: cannot open '%s'", ctrl[h],
+				       v->path[h]);
 		found++;
 	}
 	if (!found)
-		return pj_fail(err, ENOTSUP, "no cgroup v1 hierarchy holds memory, pids or cpuacct");
+		return pj_fail(err, ENOTSUP,
+			       "no cgroup v1 hierarchy holds memory, pids or cpuacct");
 	return 0;
 }
 
@@ -120,7 +123,8 @@ static int write_limits(struct v1 *v, const struct pj_config *cfg, struct pj_err
 		/* the hierarchy may have inherited oom_kill_disable: an OOM must kill */
 		(void)pj_cg_write(d, "memory.oom_control", NULL, "0");
 		if (mem != PJ_UNLIMITED) {
-			r = pj_cg_write(d, "memory.limit_in_bytes", err, "%llu", (unsigned long long)mem);
+			r = pj_cg_write(d, "memory.limit_in_bytes", err, "%llu",
+					(unsigned long long)mem);
 			/* after the plain limit: memsw may never be below it */
 			if (r >= 0 && pj_cg_write(d, "memory.memsw.limit_in_bytes", NULL, "%llu",
 						  (unsigned long long)mem) == -ENOENT)
@@ -134,7 +138,9 @@ static int write_limits(struct v1 *v, const struct pj_config *cfg, struct pj_err
 		r = pj_cg_write(d, "cpu.cfs_period_us", err, "%llu", CFS_PERIOD_US);
 		if (r >= 0)
 			r = pj_cg_write(d, "cpu.cfs_quota_us", err, "%llu",
-					(unsigned long long)(us < CFS_QUOTA_MIN_US ? CFS_QUOTA_MIN_US : us));
+					(unsigned long long)(us < CFS_QUOTA_MIN_US
+								     ? CFS_QUOTA_MIN_US
+								     : us));
 	}
 	if (r < 0)
 		pj_fail_prefix(err, "cgroup v1: ");
@@ -252,10 +258,11 @@ static void v1_describe(const struct pj_config *cfg, FILE *out)
 		if (pj_cg_base_dir(cfg, ctrl[h], path, sizeof(path), &own, &e) < 0)
 			continue;
 		any = true;
-		snprintf(mounted + strlen(mounted), sizeof(mounted) - strlen(mounted), " %s", ctrl[h]);
+		snprintf(mounted + strlen(mounted), sizeof(mounted) - strlen(mounted), " %s",
+			 ctrl[h]);
 		if (access(path, W_OK) == 0)
-			snprintf(writable + strlen(writable), sizeof(writable) - strlen(writable), " %s",
-				 ctrl[h]);
+			snprintf(writable + strlen(writable), sizeof(writable) - strlen(writable),
+				 " %s", ctrl[h]);
 	}
 	if (!any)
 		return;

@@ -30,10 +30,10 @@
 #define EMPTY_WAIT_NS 2000000000ULL
 
 struct v2 {
-	int parent;  /* the parent cgroup's dirfd */
-	int leaf;    /* the jail's cgroup, locked (also cg->clone_fd) */
-	int self;    /* pyjail's own leaf when it had to move there, locked; else -1 */
-	bool cpu;    /* cpu controller enabled (cpu.max written) */
+	int parent; /* the parent cgroup's dirfd */
+	int leaf;   /* the jail's cgroup, locked (also cg->clone_fd) */
+	int self;   /* pyjail's own leaf when it had to move there, locked; else -1 */
+	bool cpu;   /* cpu controller enabled (cpu.max written) */
 	char path[4096];
 	char name[PJ_CG_NAME_MAX], self_name[PJ_CG_NAME_MAX];
 };
@@ -63,7 +63,8 @@ static int enable(struct v2 *v, struct pj_err *err)
 	int r = controllers(v->parent, "cgroup.subtree_control", &m, &p, &c);
 
 	if (r < 0)
-		return pj_fail(err, -r, "cgroup v2: cannot read '%s/cgroup.subtree_control'", v->path);
+		return pj_fail(err, -r, "cgroup v2: cannot read '%s/cgroup.subtree_control'",
+			       v->path);
 	if (m && p && (c || !v->cpu))
 		return 0;
 	snprintf(buf, sizeof(buf), "%s%s%s", m ? "" : " +memory", p ? "" : " +pids",
@@ -109,14 +110,18 @@ static int setup_parent(struct v2 *v, bool own, struct pj_err *err)
 		unmove_self(v);
 out:
 	if (r == -EBUSY)
-		return pj_fail(err, EBUSY, "cgroup v2: '%s' holds other processes, so no controller "
-					   "can be enabled below it: run pyjail in a scope of its own "
-					   "(systemd-run --user --scope -p Delegate=yes pyjail ...) or set "
-					   "cgroup_parent", v->path);
+		return pj_fail(err, EBUSY,
+			       "cgroup v2: '%s' holds other processes, so no controller "
+			       "can be enabled below it: run pyjail in a scope of its own "
+			       "(systemd-run --user --scope -p Delegate=yes pyjail ...) or set "
+			       "cgroup_parent",
+			       v->path);
 	if (r < 0 && !err->msg[0])
-		return pj_fail(err, -r, "cgroup v2: cannot enable controllers in '%s' (not "
-					"delegated to uid %u: use systemd-run --user --scope -p "
-					"Delegate=yes, or run as root)", v->path, (unsigned)geteuid());
+		return pj_fail(err, -r,
+			       "cgroup v2: cannot enable controllers in '%s' (not "
+			       "delegated to uid %u: use systemd-run --user --scope -p "
+			       "Delegate=yes, or run as root)",
+			       v->path, (unsigned)geteuid());
 	return r;
 }
 
@@ -135,8 +140,9 @@ static int hierarchy_usable(struct pj_err *err)
 	if (fd < 0 || controllers(fd, "cgroup.controllers", &m, &p, &c) < 0)
 		return pj_fail(err, ENOTSUP, "cgroup v2: cannot read '%s/cgroup.controllers'", mnt);
 	if (!m || !p)
-		return pj_fail(err, ENOTSUP, "cgroup v2: the hierarchy at '%s' has no%s%s controller "
-					     "(a hybrid host binds them to cgroup v1)",
+		return pj_fail(err, ENOTSUP,
+			       "cgroup v2: the hierarchy at '%s' has no%s%s controller "
+			       "(a hybrid host binds them to cgroup v1)",
 			       mnt, m ? "" : " memory", p ? "" : " pids");
 	return 0;
 }
@@ -161,8 +167,9 @@ static int open_parent(struct v2 *v, const struct pj_config *cfg, bool *own, str
 	if (r < 0)
 		return pj_fail(err, -r, "cgroup v2: cannot read '%s/cgroup.controllers'", v->path);
 	if (!m || !p)
-		return pj_fail(err, ENOTSUP, "cgroup v2: '%s' does not offer the%s%s controller "
-					     "(a hybrid host binds them to cgroup v1)",
+		return pj_fail(err, ENOTSUP,
+			       "cgroup v2: '%s' does not offer the%s%s controller "
+			       "(a hybrid host binds them to cgroup v1)",
 			       v->path, m ? "" : " memory", p ? "" : " pids");
 	v->cpu = c && cfg->cpu_quota.value != PJ_UNLIMITED;
 	return 0;
@@ -336,11 +343,13 @@ static void v2_describe(const struct pj_config *cfg, FILE *out)
 	if (!m || !p)
 		pj_cg_line(out, "warn", "cgroup v2",
 			   "'%s' offers:%s; memory and pids are needed (on a hybrid host they are "
-			   "bound to cgroup v1)", path, have[0] ? have : " none");
+			   "bound to cgroup v1)",
+			   path, have[0] ? have : " none");
 	else if (faccessat(fd, "cgroup.subtree_control", W_OK, 0) < 0)
 		pj_cg_line(out, "warn", "cgroup v2",
 			   "'%s' is not delegated to uid %u: run 'systemd-run --user --scope -p "
-			   "Delegate=yes pyjail ...', or run as root", path, (unsigned)geteuid());
+			   "Delegate=yes pyjail ...', or run as root",
+			   path, (unsigned)geteuid());
 	else
 		pj_cg_line(out, "ok", "cgroup v2", "'%s' offers%s and is writable", path, have);
 }

@@ -21,8 +21,8 @@
 
 #include "util.h"
 
-#define PROCS_MAX 1024     /* pids handled per kill round */
-#define KILL_ROUNDS 32     /* rounds before giving up on a cgroup that keeps refilling */
+#define PROCS_MAX 1024 /* pids handled per kill round */
+#define KILL_ROUNDS 32 /* rounds before giving up on a cgroup that keeps refilling */
 #define KILL_WAIT_NS 1000000000ULL
 #define REMOVE_DEPTH 8
 
@@ -73,8 +73,9 @@ int pj_cgroup_setup(const struct pj_config *cfg, struct pj_cgroup **ret, struct 
 		*err = why;
 		err->stage = PJ_STAGE_CGROUP;
 		if (fallback_code(r))
-			pj_fail_prefix(err, "require_cgroup = yes, but no cgroup can enforce the limits "
-					    "(see 'pyjail check'): ");
+			pj_fail_prefix(err,
+				       "require_cgroup = yes, but no cgroup can enforce the limits "
+				       "(see 'pyjail check'): ");
 		return r;
 	}
 	cg->ops = &pj_cgroup_none_ops;
@@ -257,8 +258,10 @@ static int check_parent_key(const char *v, struct pj_err *err)
 {
 	if (v[0] != '/' || strstr(v, "/../") || strstr(v, "/./") ||
 	    (strlen(v) >= 3 && strcmp(v + strlen(v) - 3, "/..") == 0))
-		return pj_fail(err, 0, "cgroup_parent '%s': must be an absolute cgroup path "
-				       "without '.' or '..' components", v);
+		return pj_fail(err, 0,
+			       "cgroup_parent '%s': must be an absolute cgroup path "
+			       "without '.' or '..' components",
+			       v);
 	return 0;
 }
 
@@ -285,7 +288,8 @@ int pj_cg_base_dir(const struct pj_config *cfg, const char *controller, char *re
 	if (strncmp(path, root, rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))
 		return pj_fail(err, ENOENT, "%s: cgroup '%s' is not visible in the mount at '%s'",
 			       what, path, mnt);
-	if ((size_t)snprintf(ret, size, "%s%s", mnt, strcmp(path + rl, "/") ? path + rl : "") >= size)
+	if ((size_t)snprintf(ret, size, "%s%s", mnt, strcmp(path + rl, "/") ? path + rl : "") >=
+	    size)
 		return pj_fail(err, ENAMETOOLONG, "%s: cgroup path", what);
 	*ret_own = own;
 	return 0;
@@ -454,7 +458,8 @@ static DIR *opendir_at(int dirfd, const char *name)
 
 static int remove_tree(int parentfd, const char *name, int depth, int (*kill)(int dirfd))
 {
-	_cleanup_close_ int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_close_ int fd =
+		openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	DIR *d = NULL;
 	struct dirent *de;
 

@@ -2,10 +2,10 @@
  * Pure: tested in tests/unit/test-result.c. */
 #include "result.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 
 #include "util.h"
 
