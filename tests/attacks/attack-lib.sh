@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # tests/attacks/attack-lib.sh: helpers for the attack tests, on top of tests/lib.sh.
 #
 #   jail ARGS...        pyjail with the test rootfs, config $CONF (default: empty) and

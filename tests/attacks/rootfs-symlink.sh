@@ -40,7 +40,7 @@ for dir in tmp proc dev; do
 		ln -s "$target" "$root/$dir"
 		"$PYJAIL" --config "$CONF" --rootfs "$root" -c "$probe_dir" /$dir >"$WORK/out" 2>"$WORK/err" </dev/null
 		RC=$?
-		OUT=$(cat "$WORK/out") ERR=$(cat "$WORK/err")
+		ERR=$(cat "$WORK/err")
 		like "$RC:$ERR" "^125:.*'/$dir'" "/$dir -> $target: refused, naming /$dir"
 		is "$(ls -A "$WORK/host")" canary "/$dir -> $target: the host directory is untouched"
 	done

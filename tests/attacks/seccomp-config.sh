@@ -31,6 +31,7 @@ py 'print(1)'
 like "$RC:$ERR" "^125:.*allow: 'socket' is allowed with checked arguments only" \
 	"an argument-checked syscall cannot be allowed outright"
 
+# shellcheck disable=SC2034 # read by jail() in attack-lib.sh
 CONF=$PJ_EMPTY_CONF
 py "$keyctl3"
 is "$OUT/$(denied keyctl)" 1/3 "errno mode: EPERM, and the record counts keyctl: 3"

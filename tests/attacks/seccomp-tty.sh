@@ -24,6 +24,7 @@ else
 		--bind '$WORK/probe:/tmp/probe' -c '$code' $checks"
 fi
 OUT=$(script -qec "$cmd" /dev/null </dev/null | tr -d '\r')
+# shellcheck disable=SC2034 # read by res()
 REC=$(cat "$WORK/rec.json" 2>/dev/null || true)
 
 is "$(res isatty)" OK "stdin is a terminal and ordinary ioctls work"

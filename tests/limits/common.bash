@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034,SC2154
 # tests/limits/common.bash: what the limit tests share, on top of tests/lib.sh.
 #
 # Every limit test runs its checks once per "mode":

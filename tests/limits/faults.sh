@@ -21,7 +21,7 @@ cg_of() {
 wait_procs() { # op n mark
 	local i
 	for i in $(seq 200); do
-		[ "$(pgrep -fc "$3")" "$1" "$2" ] && return 0
+		test "$(pgrep -fc "$3")" "$1" "$2" && return 0
 		sleep 0.05
 	done
 	return 1
@@ -178,6 +178,7 @@ if [ "$(id -u)" = 0 ]; then
 		is "$RC" 125 "missing cgroup_parent: exit 125"
 		like "$ERR" "cgroup_parent '/pj-missing-parent': no such cgroup" "missing cgroup_parent: named"
 	fi
+	# shellcheck disable=SC2154 # set by common.bash
 	if [ "$(cg_expect root)" = cgroup2 ] && [ "$_cg_fstype" = cgroup2fs ]; then
 		par=/sys/fs/cgroup/pj-parent-$$
 		mkdir "$par"

@@ -18,7 +18,7 @@
 # if every test passed, 1 if one failed, 77 (skip) if no VM can be booted here.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-srcdir= builddir= rootfs=
+srcdir='' builddir='' rootfs=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--srcdir) srcdir=$2; shift 2 ;;
