@@ -6,7 +6,7 @@
  * memory.memsw.limit_in_bytes (swap 0) where swap is accounted, pids.max,
  * cpu.cfs_quota_us.  Usage: cpuacct.usage; the OOM kill from memory.oom_control's
  * oom_kill counter.  v1 has no CLONE_INTO_CGROUP and no cgroup.kill: the pid is
- * written to cgroup.procs before the child is released (sync #1), and processes
+ * written to cgroup.procs before the payload is released (sync #2), and processes
  * are SIGKILLed one by one through pidfds.  Only root can normally write here;
  * an ordinary user gets -EACCES and the facade falls back. */
 #include "cgroup.h"
@@ -160,6 +160,23 @@ static void v1_destroy(struct pj_cgroup *cg)
 	cg->priv = NULL;
 }
 
+/* The child joins by itself (pj_cgroup_join_self): open each jail cgroup's tasks
+ * file now, while we may. */
+static int open_tasks(struct pj_cgroup *cg, struct v1 *v, struct pj_err *err)
+{
+	int n = 0;
+
+	for (int h = 0; h < H_N && n < PJ_CG_MAX_SELF; h++) {
+		if (v->dir[h] < 0 || v->owner[h] != h)
+			continue;
+		cg->self_fds[n] = openat(v->dir[h], "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (cg->self_fds[n] < 0)
+			return pj_fail(err, errno, "cgroup v1 %s: open tasks", ctrl[h]);
+		n++;
+	}
+	return 0;
+}
+
 static int v1_create(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err)
 {
 	struct v1 *v = calloc(1, sizeof(*v));
@@ -177,6 +194,8 @@ static int v1_create(struct pj_cgroup *cg, const struct pj_config *cfg, struct p
 		r = make_dirs(v, err);
 	if (r >= 0)
 		r = write_limits(v, cfg, err);
+	if (r >= 0)
+		r = open_tasks(cg, v, err);
 	if (r < 0)
 		v1_destroy(cg);
 	return r;
@@ -186,6 +205,8 @@ static int v1_attach(struct pj_cgroup *cg, pid_t pid, struct pj_err *err)
 {
 	struct v1 *v = cg->priv;
 
+	if (cg->self_fds[0] >= 0)
+		return 0; /* the child joined by itself */
 	for (int h = 0; h < H_N; h++) {
 		int r;
 		if (v->dir[h] < 0 || v->owner[h] != h)

@@ -32,6 +32,15 @@ static bool fallback_code(int r)
 	       r == -EBUSY;
 }
 
+static void close_self_fds(struct pj_cgroup *cg)
+{
+	for (int i = 0; i < PJ_CG_MAX_SELF; i++) {
+		if (cg->self_fds[i] >= 0)
+			close(cg->self_fds[i]);
+		cg->self_fds[i] = -1;
+	}
+}
+
 static int try_backends(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err)
 {
 	static const struct pj_cgroup_ops *const order[] = { &pj_cgroup_v2_ops, &pj_cgroup_v1_ops };
@@ -41,6 +50,7 @@ static int try_backends(struct pj_cgroup *cg, const struct pj_config *cfg, struc
 	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
 		cg->ops = order[i];
 		cg->clone_fd = -1;
+		close_self_fds(cg);
 		cg->priv = NULL;
 		e = (struct pj_err){ 0 };
 		r = cg->ops->create(cg, cfg, &e);
@@ -63,6 +73,8 @@ int pj_cgroup_setup(const struct pj_config *cfg, struct pj_cgroup **ret, struct 
 
 	if (!cg)
 		return pj_fail(err, ENOMEM, "cgroup");
+	for (int i = 0; i < PJ_CG_MAX_SELF; i++)
+		cg->self_fds[i] = -1;
 	r = try_backends(cg, cfg, &why);
 	if (r >= 0) {
 		*ret = cg;
@@ -80,6 +92,7 @@ int pj_cgroup_setup(const struct pj_config *cfg, struct pj_cgroup **ret, struct 
 	}
 	cg->ops = &pj_cgroup_none_ops;
 	cg->clone_fd = -1;
+	close_self_fds(cg);
 	r = cg->ops->create(cg, cfg, err);
 	if (r < 0) {
 		free(cg);
@@ -105,10 +118,22 @@ int pj_cgroup_kill(struct pj_cgroup *cg)
 	return cg ? cg->ops->kill(cg) : -ENOTSUP;
 }
 
+int pj_cgroup_join_self(const struct pj_cgroup *cg, struct pj_err *err)
+{
+	for (int i = 0; cg && i < PJ_CG_MAX_SELF; i++) {
+		if (cg->self_fds[i] < 0)
+			continue;
+		if (pwrite(cg->self_fds[i], "0", 1, 0) != 1)
+			return pj_fail(err, errno, "join the jail's cgroup");
+	}
+	return 0;
+}
+
 void pj_cgroup_destroy(struct pj_cgroup *cg)
 {
 	if (!cg)
 		return;
+	close_self_fds(cg);
 	cg->ops->destroy(cg);
 	free(cg);
 }

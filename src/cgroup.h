@@ -34,6 +34,8 @@ struct pj_cg_stats {
 
 struct pj_cgroup;
 
+#define PJ_CG_MAX_SELF 4
+
 struct pj_cgroup_ops {
 	const char *name; /* "cgroup2", "cgroup1", "none": the record's enforced_by */
 	/* Make the jail's cgroup(s) and write the limits.  -ENOTSUP, -ENOENT, -EACCES,
@@ -55,7 +57,10 @@ struct pj_cgroup_ops {
 struct pj_cgroup {
 	const struct pj_cgroup_ops *ops;
 	int clone_fd; /* v2 leaf dirfd for CLONE_INTO_CGROUP, else -1 */
-	void *priv;   /* backend state */
+	/* v1: the jail's "tasks" files, opened for writing; the child joins by itself
+	 * by writing "0" into each (see pj_cgroup_join_self).  -1 when unused. */
+	int self_fds[PJ_CG_MAX_SELF];
+	void *priv; /* backend state */
 };
 
 extern const struct pj_cgroup_ops pj_cgroup_v2_ops, pj_cgroup_v1_ops, pj_cgroup_none_ops;
@@ -64,6 +69,11 @@ extern const struct pj_cgroup_ops pj_cgroup_v2_ops, pj_cgroup_v1_ops, pj_cgroup_
  * limits.  Falls back to "none" unless cfg->require_cgroup. */
 int pj_cgroup_setup(const struct pj_config *cfg, struct pj_cgroup **ret, struct pj_err *err);
 int pj_cgroup_attach(struct pj_cgroup *cg, pid_t pid, struct pj_err *err);
+/* Child side, first thing after clone: join the jail's v1 cgroups by writing "0"
+ * into their tasks files.  Moving only the calling thread lets the kernel skip the
+ * global threadgroup lock that writing another pid takes (a wait of up to ~10 ms
+ * on cgroup v1), which is why the child does it and not the parent. */
+int pj_cgroup_join_self(const struct pj_cgroup *cg, struct pj_err *err);
 int pj_cgroup_stats(struct pj_cgroup *cg, struct pj_cg_stats *ret);
 int pj_cgroup_kill(struct pj_cgroup *cg);
 /* Kill what is left, remove the cgroup(s), free.  Accepts NULL. */

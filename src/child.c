@@ -1,10 +1,10 @@
 /* child.c: everything that happens inside the new namespaces, in order.
  *
- * PID 1 waits for its id maps (sync #1), becomes the inside user, builds the
- * filesystem view, brings up loopback, sets the hostname and rlimits, drops every
- * capability, then forks the payload and stays behind as a small init: it reaps,
- * forwards signals and reports the payload's exec (sync #2) and wait status
- * (sync #3).  When the payload ends, init exits and the kernel kills whatever is
+ * PID 1 unshares its namespaces, waits for its id maps (sync #1), becomes the
+ * inside user, builds the filesystem view, brings up loopback, waits to be in the
+ * jail's cgroup (sync #2), sets rlimits, drops every capability, then forks the payload and stays behind as a small init: it reaps,
+ * forwards signals and reports the payload's exec (sync #3) and wait status
+ * (sync #4).  When the payload ends, init exits and the kernel kills whatever is
  * left in the PID namespace.  Never writes to fd 2: that is the payload's stderr;
  * errors go up the sync socket.  The only file allowed to call _exit(). */
 #include "child.h"
@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -149,7 +150,7 @@ fail:
 	_exit(127);
 }
 
-/* sync #2: EOF on the status pipe means execve succeeded. */
+/* sync #3: EOF on the status pipe means execve succeeded. */
 static void report_exec(const struct pj_launch *l, int status_r)
 {
 	struct pj_msg m = { .type = PJ_MSG_RUNNING };
@@ -168,7 +169,7 @@ static void report_exec(const struct pj_launch *l, int status_r)
 	(void)pj_sync_send(l->sync_fd, &m, -1);
 }
 
-/* Reap everything; forward signals; sync #3 when the payload is gone. */
+/* Reap everything; forward signals; sync #4 when the payload is gone. */
 static __attribute__((noreturn)) void init_loop(const struct pj_launch *l, pid_t pid,
 						const sigset_t *set)
 {
@@ -240,6 +241,12 @@ void pj_child_main(const struct pj_launch *l)
 
 	/* If pyjail dies, so does the jail: PID 1's death takes the namespace down. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (pj_cgroup_join_self(l->cg, &err) < 0)
+		die(l->sync_fd, &err, PJ_STAGE_CGROUP);
+	/* The costly namespaces (a network namespace above all) are made here, while
+	 * the parent writes our id maps, rather than inside its clone3. */
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
+		die(l->sync_fd, (pj_fail(&err, errno, "unshare"), &err), PJ_STAGE_CLONE);
 	/* sync #1: wait for the id maps; EOF means the parent is gone. */
 	if (pj_sync_recv(l->sync_fd, &m, NULL) != 1 || m.type != PJ_MSG_GO)
 		_exit(PJ_EXIT_SETUP);
@@ -258,6 +265,13 @@ void pj_child_main(const struct pj_launch *l)
 	if (pj_mounts_setup(l, &err) < 0)
 		die(l->sync_fd, &err, PJ_STAGE_MOUNTS);
 	times.t[3] = pj_now_ns();
+	/* sync #2: in the jail's cgroup now; a cgroup namespace rooted there hides the
+	 * host's cgroup names (pyjail's pid among them) from /proc/self/cgroup. */
+	if (pj_sync_recv(l->sync_fd, &m, NULL) != 1 || m.type != PJ_MSG_GO)
+		_exit(PJ_EXIT_SETUP);
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		die(l->sync_fd, (pj_fail(&err, errno, "unshare cgroup namespace"), &err),
+		    PJ_STAGE_CGROUP);
 	if (setup_rlimits(l, &err) < 0)
 		die(l->sync_fd, &err, PJ_STAGE_CAPS);
 	/* A new session: no controlling terminal to push input into (TIOCSTI). */

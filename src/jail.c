@@ -2,8 +2,9 @@
  *
  * Everything that can fail for a reason the user can fix (rootfs, script, binds,
  * seccomp policy, cgroup) is opened or compiled here, before clone, so the child
- * is a short list of syscalls.  Then: clone3 into new namespaces, id maps,
- * sync #1, supervise, report, clean up. */
+ * is a short list of syscalls.  Then: clone3 into new user and PID namespaces,
+ * id maps, sync #1, cgroup attach while the child builds its view, sync #2,
+ * supervise, report, clean up. */
 #include "jail.h"
 
 #include <fcntl.h>
@@ -29,9 +30,9 @@
 #include "userns.h"
 #include "util.h"
 
-#define PJ_NS_FLAGS                                                                                \
-	(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | \
-	 CLONE_NEWCGROUP)
+/* Only the user and PID namespaces come with clone3: the child unshares the
+ * others itself (child.c), on the other CPU, while we write its id maps. */
+#define PJ_NS_FLAGS (CLONE_NEWUSER | CLONE_NEWPID)
 
 #define PJ_ROOTFS_MARKER "etc/pyjail-rootfs"
 
@@ -206,6 +207,7 @@ static int prepare(struct run *r, const struct pj_plan *p, struct pj_err *err)
 		ret = pj_cgroup_setup(p->cfg, &r->cg, err);
 	if (ret < 0)
 		return ret;
+	r->l.cg = r->cg;
 	r->l.rlimit_memory = !pj_cgroup_enforcer(r->cg, "memory");
 	r->l.rlimit_pids = !pj_cgroup_enforcer(r->cg, "pids");
 	r->l.rlimit_cpu = !pj_cgroup_enforcer(r->cg, "cpu_time");
@@ -281,17 +283,22 @@ static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
 	if (pid < 0)
 		return pid;
 	res->t[PJ_T_CLONED] = pj_now_ns();
-	ret = pj_cgroup_attach(r->cg, pid, err);
+	ret = pj_userns_write_maps(pid, p, err);
+	/* sync #1 */
 	if (ret >= 0)
-		ret = pj_userns_write_maps(pid, p, err);
+		(void)pj_sync_send(r->sync[0], &go, -1);
+	res->t[PJ_T_GO] = pj_now_ns();
+	/* The child builds its view meanwhile; it must be in the cgroup before the
+	 * payload starts, not before its setup does. */
+	if (ret >= 0)
+		ret = pj_cgroup_attach(r->cg, pid, err);
 	if (ret < 0) {
 		syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
 		waitpid(pid, NULL, 0);
 		return ret;
 	}
-	/* sync #1 */
+	/* sync #2 */
 	(void)pj_sync_send(r->sync[0], &go, -1);
-	res->t[PJ_T_GO] = pj_now_ns();
 	return 0;
 }
 

@@ -169,7 +169,7 @@ static void on_init_exit(struct state *s)
 	s->init_gone = true;
 	s->res->t[PJ_T_EXITED] = pj_now_ns();
 	s->pfd[S_PID].fd = -1; /* jail.c owns the pidfd */
-	/* init's last messages (sync #3) are queued before it exits: read them all. */
+	/* init's last messages (sync #4) are queued before it exits: read them all. */
 	while (s->pfd[S_SYNC].fd >= 0 && poll(&s->pfd[S_SYNC], 1, 0) > 0)
 		on_sync(s);
 }
