@@ -285,10 +285,11 @@ static int v2_create(struct pj_cgroup *cg, const struct pj_config *cfg, struct p
 	return 0;
 }
 
-/* jail.c clones with CLONE_INTO_CGROUP into clone_fd: the pid is already in. */
+/* Only when the cgroup was made after clone (a hybrid host's unified tree):
+ * otherwise jail.c cloned straight into clone_fd and does not call this. */
 static int v2_attach(struct pj_cgroup *cg, pid_t pid, struct pj_err *err)
 {
-	return 0;
+	return pj_cg_write(cg->clone_fd, "cgroup.procs", err, "%d", (int)pid);
 }
 
 static int v2_stats(struct pj_cgroup *cg, struct pj_cg_stats *ret)

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -118,15 +120,19 @@ int pj_cgroup_kill(struct pj_cgroup *cg)
 	return cg ? cg->ops->kill(cg) : -ENOTSUP;
 }
 
-int pj_cgroup_join_self(const struct pj_cgroup *cg, struct pj_err *err)
+int pj_cgroup_join_self(const int *fds, unsigned n, struct pj_err *err)
 {
-	for (int i = 0; cg && i < PJ_CG_MAX_SELF; i++) {
-		if (cg->self_fds[i] < 0)
-			continue;
-		if (pwrite(cg->self_fds[i], "0", 1, 0) != 1)
+	for (unsigned i = 0; i < n; i++)
+		if (pwrite(fds[i], "0", 1, 0) != 1)
 			return pj_fail(err, errno, "join the jail's cgroup");
-	}
 	return 0;
+}
+
+bool pj_cgroup_before_clone(void)
+{
+	struct statfs sf;
+
+	return statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
 void pj_cgroup_destroy(struct pj_cgroup *cg)

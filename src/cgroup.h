@@ -68,12 +68,15 @@ extern const struct pj_cgroup_ops pj_cgroup_v2_ops, pj_cgroup_v1_ops, pj_cgroup_
 /* Pick a backend for this host and user, create the jail's cgroup and write its
  * limits.  Falls back to "none" unless cfg->require_cgroup. */
 int pj_cgroup_setup(const struct pj_config *cfg, struct pj_cgroup **ret, struct pj_err *err);
+/* True on a pure cgroup v2 host: the cgroup is made before clone3 so the child
+ * is cloned straight into it.  Elsewhere it is made while the child sets up. */
+bool pj_cgroup_before_clone(void);
 int pj_cgroup_attach(struct pj_cgroup *cg, pid_t pid, struct pj_err *err);
 /* Child side, first thing after clone: join the jail's v1 cgroups by writing "0"
  * into their tasks files.  Moving only the calling thread lets the kernel skip the
  * global threadgroup lock that writing another pid takes (a wait of up to ~10 ms
  * on cgroup v1), which is why the child does it and not the parent. */
-int pj_cgroup_join_self(const struct pj_cgroup *cg, struct pj_err *err);
+int pj_cgroup_join_self(const int *fds, unsigned n, struct pj_err *err);
 int pj_cgroup_stats(struct pj_cgroup *cg, struct pj_cg_stats *ret);
 int pj_cgroup_kill(struct pj_cgroup *cg);
 /* Kill what is left, remove the cgroup(s), free.  Accepts NULL. */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "landlock.h"
 #include "mounts.h"
 #include "net.h"
@@ -49,9 +50,33 @@ static int set_rlimit(int res, uint64_t v, const char *name, struct pj_err *err)
 	return 0;
 }
 
+/* sync #2: the parent made the jail's cgroup meanwhile.  Join it (v1: by writing
+ * our own "0" into the tasks files it passed), then root a cgroup namespace there:
+ * /proc/self/cgroup no longer shows the host's cgroup names, pyjail's pid among
+ * them.  Returns the PJ_FALLBACK_* bits. */
+static int enter_cgroup(const struct pj_launch *l)
+{
+	struct pj_err err = { 0 };
+	struct pj_msg m;
+	int fds[PJ_SYNC_MAX_FDS], r;
+	unsigned n;
+
+	if (pj_sync_recvv(l->sync_fd, &m, fds, PJ_SYNC_MAX_FDS, &n) != 1 || m.type != PJ_MSG_GO)
+		_exit(PJ_EXIT_SETUP);
+	r = pj_cgroup_join_self(fds, n, &err);
+	for (unsigned i = 0; i < n; i++)
+		close(fds[i]);
+	if (r < 0)
+		die(l->sync_fd, &err, PJ_STAGE_CGROUP);
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		die(l->sync_fd, (pj_fail(&err, errno, "unshare cgroup namespace"), &err),
+		    PJ_STAGE_CGROUP);
+	return m.value;
+}
+
 /* Per-process limits; where no cgroup enforces memory, pids or CPU time, the
  * rlimits stand in for them (the record then says "rlimit"). */
-static int setup_rlimits(const struct pj_launch *l, struct pj_err *err)
+static int setup_rlimits(const struct pj_launch *l, int fallback, struct pj_err *err)
 {
 	const struct pj_config *c = l->plan->cfg;
 	uint64_t cpu = c->cpu_time.value;
@@ -61,13 +86,13 @@ static int setup_rlimits(const struct pj_launch *l, struct pj_err *err)
 		r = set_rlimit(RLIMIT_FSIZE, c->file_size.value, "file_size", err);
 	if (r >= 0)
 		r = set_rlimit(RLIMIT_NOFILE, c->open_files.value, "open_files", err);
-	if (r >= 0 && l->rlimit_memory)
+	if (r >= 0 && (fallback & PJ_FALLBACK_MEMORY))
 		r = set_rlimit(RLIMIT_AS, c->memory.value, "memory", err);
-	if (r >= 0 && l->rlimit_pids)
+	if (r >= 0 && (fallback & PJ_FALLBACK_PIDS))
 		r = set_rlimit(RLIMIT_NPROC, c->pids.value, "pids", err);
 	/* Per process, CPU time is a backstop even with a cgroup: round up a second. */
 	if (r >= 0 && cpu != PJ_UNLIMITED) {
-		rlim_t secs = (cpu + 999999) / 1000000 + (l->rlimit_cpu ? 0 : 1);
+		rlim_t secs = (cpu + 999999) / 1000000 + ((fallback & PJ_FALLBACK_CPU) ? 0 : 1);
 		struct rlimit rl = { secs, secs + 1 }; /* SIGXCPU first, SIGKILL a second later */
 		if (setrlimit(RLIMIT_CPU, &rl) < 0)
 			r = pj_fail(err, errno, "setrlimit cpu_time");
@@ -238,11 +263,10 @@ void pj_child_main(const struct pj_launch *l)
 	const struct pj_plan *p = l->plan;
 	struct pj_err err = { 0 };
 	struct pj_msg m, times = { .type = PJ_MSG_TIMES };
+	int fallback;
 
 	/* If pyjail dies, so does the jail: PID 1's death takes the namespace down. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (pj_cgroup_join_self(l->cg, &err) < 0)
-		die(l->sync_fd, &err, PJ_STAGE_CGROUP);
 	/* The costly namespaces (a network namespace above all) are made here, while
 	 * the parent writes our id maps, rather than inside its clone3. */
 	if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
@@ -265,14 +289,8 @@ void pj_child_main(const struct pj_launch *l)
 	if (pj_mounts_setup(l, &err) < 0)
 		die(l->sync_fd, &err, PJ_STAGE_MOUNTS);
 	times.t[3] = pj_now_ns();
-	/* sync #2: in the jail's cgroup now; a cgroup namespace rooted there hides the
-	 * host's cgroup names (pyjail's pid among them) from /proc/self/cgroup. */
-	if (pj_sync_recv(l->sync_fd, &m, NULL) != 1 || m.type != PJ_MSG_GO)
-		_exit(PJ_EXIT_SETUP);
-	if (unshare(CLONE_NEWCGROUP) < 0)
-		die(l->sync_fd, (pj_fail(&err, errno, "unshare cgroup namespace"), &err),
-		    PJ_STAGE_CGROUP);
-	if (setup_rlimits(l, &err) < 0)
+	fallback = enter_cgroup(l);
+	if (setup_rlimits(l, fallback, &err) < 0)
 		die(l->sync_fd, &err, PJ_STAGE_CAPS);
 	/* A new session: no controlling terminal to push input into (TIOCSTI). */
 	if (setsid() < 0)

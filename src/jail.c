@@ -203,14 +203,12 @@ static int prepare(struct run *r, const struct pj_plan *p, struct pj_err *err)
 		ret = check_host_ids(p, err);
 	if (ret >= 0)
 		ret = pj_seccomp_compile(p->cfg, &r->l.seccomp_fd, err);
-	if (ret >= 0)
+	/* Only a cgroup the child is cloned into must exist before clone; any other
+	 * is made while the child sets itself up (launch()). */
+	if (ret >= 0 && pj_cgroup_before_clone())
 		ret = pj_cgroup_setup(p->cfg, &r->cg, err);
 	if (ret < 0)
 		return ret;
-	r->l.cg = r->cg;
-	r->l.rlimit_memory = !pj_cgroup_enforcer(r->cg, "memory");
-	r->l.rlimit_pids = !pj_cgroup_enforcer(r->cg, "pids");
-	r->l.rlimit_cpu = !pj_cgroup_enforcer(r->cg, "cpu_time");
 	if (pj_sync_open(r->sync, err) < 0)
 		return -errno;
 	if (pipe2(r->out, O_CLOEXEC) < 0 || pipe2(r->err, O_CLOEXEC) < 0)
@@ -237,7 +235,7 @@ static int clone_jail(struct run *r, struct pj_err *err)
 				   .exit_signal = SIGCHLD };
 	long pid;
 
-	if (r->cg->clone_fd >= 0) {
+	if (r->cg && r->cg->clone_fd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)r->cg->clone_fd;
 	}
@@ -272,6 +270,26 @@ static void block_supervised_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* sync #2: the cgroup is ready.  The child gets the v1 tasks files to join by
+ * itself (pj_cgroup_join_self) and which limits its rlimits must stand in for. */
+static int release(struct run *r)
+{
+	struct pj_msg go = { .type = PJ_MSG_GO };
+	int fds[PJ_CG_MAX_SELF];
+	unsigned n = 0;
+
+	if (!pj_cgroup_enforcer(r->cg, "memory"))
+		go.value |= PJ_FALLBACK_MEMORY;
+	if (!pj_cgroup_enforcer(r->cg, "pids"))
+		go.value |= PJ_FALLBACK_PIDS;
+	if (!pj_cgroup_enforcer(r->cg, "cpu_time"))
+		go.value |= PJ_FALLBACK_CPU;
+	for (int i = 0; i < PJ_CG_MAX_SELF; i++)
+		if (r->cg->self_fds[i] >= 0)
+			fds[n++] = r->cg->self_fds[i];
+	return pj_sync_sendv(r->sync[0], &go, fds, n);
+}
+
 static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res, struct pj_err *err)
 {
 	struct pj_msg go = { .type = PJ_MSG_GO };
@@ -288,18 +306,20 @@ static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
 	if (ret >= 0)
 		(void)pj_sync_send(r->sync[0], &go, -1);
 	res->t[PJ_T_GO] = pj_now_ns();
-	/* The child builds its view meanwhile; it must be in the cgroup before the
-	 * payload starts, not before its setup does. */
-	if (ret >= 0)
-		ret = pj_cgroup_attach(r->cg, pid, err);
+	/* The child unshares and builds its view meanwhile; it must be in the cgroup
+	 * before the payload starts, not before its setup does. */
+	if (ret >= 0 && !r->cg) {
+		ret = pj_cgroup_setup(p->cfg, &r->cg, err);
+		if (ret >= 0)
+			ret = pj_cgroup_attach(r->cg, pid, err);
+	}
 	if (ret < 0) {
 		syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);
 		waitpid(pid, NULL, 0);
 		return ret;
 	}
-	/* sync #2 */
-	(void)pj_sync_send(r->sync[0], &go, -1);
-	return 0;
+	report_limits(p, r->cg, res);
+	return release(r);
 }
 
 int pj_jail_start(const struct pj_plan *p, struct pj_result *res, struct pj_jail **ret,
@@ -317,10 +337,8 @@ int pj_jail_start(const struct pj_plan *p, struct pj_result *res, struct pj_jail
 			   .pidfd = -1 };
 	rc = prepare(r, p, err);
 	res->t[PJ_T_PREPARED] = pj_now_ns();
-	if (rc >= 0) {
-		report_limits(p, r->cg, res);
+	if (rc >= 0)
 		rc = launch(r, p, res, err);
-	}
 	if (rc < 0) {
 		pj_jail_free((struct pj_jail *)r);
 		return rc;

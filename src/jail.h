@@ -16,8 +16,6 @@ struct pj_launch {
 	int sync_fd;            /* the child's end of the sync socket */
 	int stdout_w, stderr_w; /* become the payload's fd 1 and 2 (-1: inherit) */
 	int seccomp_fd;         /* memfd holding the BPF program, or -1 */
-	const struct pj_cgroup *cg; /* the child joins its v1 cgroups itself */
-	bool rlimit_memory, rlimit_pids, rlimit_cpu; /* cgroup absent: rlimits stand in */
 };
 
 struct pj_jail;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 int pj_sync_open(int fds[2], struct pj_err *err)
 {
@@ -12,24 +13,26 @@ int pj_sync_open(int fds[2], struct pj_err *err)
 	return 0;
 }
 
-int pj_sync_send(int fd, const struct pj_msg *msg, int pass_fd)
+int pj_sync_sendv(int fd, const struct pj_msg *msg, const int *fds, unsigned nfds)
 {
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(PJ_SYNC_MAX_FDS * sizeof(int))];
 	} u;
 	struct iovec iov = { (void *)msg, sizeof(*msg) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	if (pass_fd >= 0) {
+	if (nfds > PJ_SYNC_MAX_FDS)
+		return -EINVAL;
+	if (nfds > 0) {
 		memset(&u, 0, sizeof(u));
 		mh.msg_control = u.buf;
-		mh.msg_controllen = sizeof(u.buf);
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
 	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0) {
 		if (errno != EINTR)
@@ -38,35 +41,70 @@ int pj_sync_send(int fd, const struct pj_msg *msg, int pass_fd)
 	return 0;
 }
 
-int pj_sync_recv(int fd, struct pj_msg *msg, int *ret_fd)
+int pj_sync_send(int fd, const struct pj_msg *msg, int pass_fd)
+{
+	return pj_sync_sendv(fd, msg, &pass_fd, pass_fd >= 0 ? 1 : 0);
+}
+
+/* Keep the fds that fit, close any beyond max. */
+static unsigned take_fds(struct msghdr *mh, int *fds, unsigned max)
+{
+	unsigned got = 0;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int f;
+			memcpy(&f, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (got < max)
+				fds[got++] = f;
+			else
+				close(f);
+		}
+	}
+	return got;
+}
+
+int pj_sync_recvv(int fd, struct pj_msg *msg, int *fds, unsigned max, unsigned *ret_n)
 {
 	union {
 		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(PJ_SYNC_MAX_FDS * sizeof(int))];
 	} u;
 	struct iovec iov = { msg, sizeof(*msg) };
 	struct msghdr mh = { .msg_iov = &iov,
 			     .msg_iovlen = 1,
 			     .msg_control = u.buf,
 			     .msg_controllen = sizeof(u.buf) };
+	unsigned n_fds;
 	ssize_t n;
 
-	if (ret_fd)
-		*ret_fd = -1;
+	*ret_n = 0;
 	do
 		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	if (n == 0)
-		return 0;
-	if ((size_t)n != sizeof(*msg))
-		return -EPROTO;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && ret_fd)
-			memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+	n_fds = take_fds(&mh, fds, max);
+	if (n == 0 || (size_t)n != sizeof(*msg)) {
+		for (unsigned i = 0; i < n_fds; i++)
+			close(fds[i]);
+		return n == 0 ? 0 : -EPROTO;
 	}
+	*ret_n = n_fds;
 	return 1;
+}
+
+int pj_sync_recv(int fd, struct pj_msg *msg, int *ret_fd)
+{
+	int f = -1, r;
+	unsigned n;
+
+	r = pj_sync_recvv(fd, msg, &f, ret_fd ? 1 : 0, &n);
+	if (ret_fd)
+		*ret_fd = n ? f : -1;
+	return r;
 }
 
 int pj_sync_send_error(int fd, const struct pj_err *err)

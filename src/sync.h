@@ -23,6 +23,11 @@ enum pj_msg_type {
 	PJ_MSG_TIMES,
 };
 
+/* PJ_MSG_GO #2's value: limits no cgroup enforces, for which rlimits stand in. */
+#define PJ_FALLBACK_MEMORY 1
+#define PJ_FALLBACK_PIDS 2
+#define PJ_FALLBACK_CPU 4
+
 struct pj_msg {
 	enum pj_msg_type type;
 	int value;               /* wait status for PJ_MSG_STATUS */
@@ -32,8 +37,15 @@ struct pj_msg {
 
 /* socketpair(AF_UNIX, SOCK_SEQPACKET|SOCK_CLOEXEC). */
 int pj_sync_open(int fds[2], struct pj_err *err);
+#define PJ_SYNC_MAX_FDS 4
+
 /* Send a message, with an optional fd (-1 for none). */
 int pj_sync_send(int fd, const struct pj_msg *msg, int pass_fd);
+/* The same with up to PJ_SYNC_MAX_FDS fds. */
+int pj_sync_sendv(int fd, const struct pj_msg *msg, const int *fds, unsigned nfds);
+/* Receive a message and up to max passed fds (close-on-exec); extra fds are
+ * closed.  Returns as pj_sync_recv. */
+int pj_sync_recvv(int fd, struct pj_msg *msg, int *fds, unsigned max, unsigned *ret_n);
 /* Receive one message; *ret_fd gets a passed fd or -1.  0 on EOF (peer gone),
  * 1 on a message, -errno on error. */
 int pj_sync_recv(int fd, struct pj_msg *msg, int *ret_fd);
