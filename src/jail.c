@@ -319,7 +319,10 @@ static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
 		return ret;
 	}
 	report_limits(p, r->cg, res);
-	return release(r);
+	/* A child that already failed has closed its end: its error message is
+	 * waiting on the socket for the supervisor. */
+	(void)release(r);
+	return 0;
 }
 
 int pj_jail_start(const struct pj_plan *p, struct pj_result *res, struct pj_jail **ret,
