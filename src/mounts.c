@@ -400,6 +400,23 @@ static int pivot(struct pj_err *err)
 	return 0;
 }
 
+/* Mount over path if the kernel has it (one lookup for both questions). */
+static int mask_one(int root, const char *path, const char *src, const char *type,
+		    unsigned long flags, const char *data, struct pj_err *err)
+{
+	_cleanup_close_ int fd = open_in_root(root, path, O_PATH);
+	char target[32];
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return pj_fail(err, -fd, "mask '%s'", path);
+	fd_path(fd, target);
+	if (mount(src, target, type, flags, data) < 0)
+		return pj_fail(err, errno, "mask '%s'", path);
+	return 0;
+}
+
 /* Hide what an unprivileged process still should not read in /proc, and make
  * the kernel's knobs read-only.  Entries the kernel lacks are skipped. */
 static int mask_proc(int root, struct pj_err *err)
@@ -418,20 +435,13 @@ static int mask_proc(int root, struct pj_err *err)
 	int r;
 
 	for (size_t i = 0; i < ARRAY_SIZE(hide_files); i++) {
-		_cleanup_close_ int fd = open_in_root(root, hide_files[i], O_PATH);
-		if (fd == -ENOENT)
-			continue;
-		r = mount_in(root, "/dev/null", hide_files[i], NULL, MS_BIND, NULL, err);
+		r = mask_one(root, hide_files[i], "/dev/null", NULL, MS_BIND, NULL, err);
 		if (r < 0)
 			return r;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(hide_dirs); i++) {
-		_cleanup_close_ int fd = open_in_root(root, hide_dirs[i], O_PATH | O_DIRECTORY);
-		if (fd == -ENOENT)
-			continue;
-		r = mount_in(root, "tmpfs", hide_dirs[i], "tmpfs",
-			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1",
-			     err);
+		r = mask_one(root, hide_dirs[i], "tmpfs", "tmpfs",
+			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1", err);
 		if (r < 0)
 			return r;
 	}
