@@ -332,6 +332,22 @@ static int move_in(int rootfd, int srcfd, const char *path, struct pj_err *err)
 	return 0;
 }
 
+/* A read-only directory bind is a private overlay of the source (over the empty
+ * /sys layer) rather than a bind: its files get this jail's own inodes, so file
+ * locks taken by two jails on a shared directory never meet (flock and POSIX
+ * locks live on the inode).  Without an upper layer it cannot be written. */
+static int overlay_in(int root, const struct pj_bind *b, int srcfd, struct pj_err *err)
+{
+	_cleanup_close_ int empty = open_in_root(root, "/sys", O_PATH | O_DIRECTORY);
+	char opts[96];
+
+	if (empty < 0)
+		return pj_fail(err, -empty, "open /sys");
+	snprintf(opts, sizeof(opts), "lowerdir=/proc/self/fd/%d:/proc/self/fd/%d", srcfd, empty);
+	return mount_in(root, "overlay", b->dst, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV, opts,
+			err);
+}
+
 static int bind_one(int root, const struct pj_bind *b, int srcfd, bool is_script, bool detached,
 		    struct pj_err *err)
 {
@@ -344,11 +360,25 @@ static int bind_one(int root, const struct pj_bind *b, int srcfd, bool is_script
 	r = prepare_target(root, b, S_ISDIR(st.st_mode), is_script, err);
 	if (r < 0)
 		return r;
+	if (!b->rw && S_ISDIR(st.st_mode) && !detached)
+		return overlay_in(root, b, srcfd, err);
 	fd_path(srcfd, src);
 	r = detached ? move_in(root, srcfd, b->dst, err)
 		     : mount_in(root, src, b->dst, NULL, MS_BIND, NULL, err);
 	if (r < 0)
 		return r;
+	if (!b->rw && S_ISDIR(st.st_mode)) {
+		/* A detached source is not a valid layer: stack the overlay on the
+		 * moved mount instead. */
+		_cleanup_close_ int moved = -1;
+		r = remount_ro(root, b->dst, MS_NOSUID | MS_NODEV, err);
+		if (r < 0)
+			return r;
+		moved = open_in_root(root, b->dst, O_PATH | O_DIRECTORY);
+		if (moved < 0)
+			return pj_fail(err, -moved, "bind '%s'", b->dst);
+		return overlay_in(root, b, moved, err);
+	}
 	if (b->rw)
 		return 0;
 	return remount_ro(root, b->dst, MS_NOSUID | MS_NODEV, err);
@@ -441,7 +471,8 @@ static int mask_proc(int root, struct pj_err *err)
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(hide_dirs); i++) {
 		r = mask_one(root, hide_dirs[i], "tmpfs", "tmpfs",
-			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1", err);
+			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1",
+			     err);
 		if (r < 0)
 			return r;
 	}
@@ -487,6 +518,12 @@ int pj_mounts_setup(const struct pj_launch *l, struct pj_err *err)
 		r = setup_dev(root, shm_opts, err);
 	if (r >= 0)
 		r = setup_tmp(root, tmp_opts, err);
+	/* An empty read-only /sys: nothing of the host's, and the empty layer of
+	 * the read-only directory binds' overlays. */
+	if (r >= 0)
+		r = mount_in(root, "tmpfs", "/sys", "tmpfs",
+			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1",
+			     err);
 	if (r >= 0)
 		r = setup_binds(root, l, srcs, err);
 	if (r >= 0)

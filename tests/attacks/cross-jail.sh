@@ -114,10 +114,8 @@ is "$(field sysv)" ENOENT "SysV segment of the other jail: ENOENT (own IPC names
 is "$(field posix-shm)" ENOENT "POSIX shm of the other jail: ENOENT (own /dev/shm)"
 is "$A" "add_key EPERM" "adding a key to a keyring is refused"
 is "$(field keyring)" EPERM "looking for a key is refused"
-# Known gap: both jails open the same inode through the bind, and locks live on
-# the inode.  Fix (proven by hand): give each jail its own inodes for read-only
-# binds with a private overlayfs (lowerdir=SRC:EMPTY).  TODO until mounts.c does.
-why="locks live on the shared inode (needs a per-jail overlay for binds)"
-todo_is "$(field flock)" free "flock on a shared read-only file does not see the other jail's lock" "$why"
-todo_is "$(field posix-lock)" free "F_GETLK on a shared read-only file does not see the other jail's lock" "$why"
+# Read-only directory binds are private overlays (mounts.c): each jail opens its
+# own inode of the shared file, so neither kind of lock crosses over.
+is "$(field flock)" free "flock on a shared read-only file does not see the other jail's lock"
+is "$(field posix-lock)" free "F_GETLK on a shared read-only file does not see the other jail's lock"
 finish
