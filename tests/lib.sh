@@ -69,24 +69,24 @@ finish() { exit $((_tap_fail > 0)); }
 
 # Run pyjail; sets OUT, ERR and RC.  Config: an empty file, so the host's
 # /etc/pyjail/pyjail.conf cannot change what the tests see.
-pj() {
+# _pj_capture CMD...: run CMD with stdout and stderr in files (readable by the test
+# user too), set OUT, ERR and RC.
+_pj_capture() {
 	local e o
 	e=$(mktemp) o=$(mktemp)
-	"$PYJAIL" --config "$PJ_EMPTY_CONF" --rootfs "$PYJAIL_TEST_ROOTFS" "$@" >"$o" 2>"$e" </dev/null
+	chmod 666 "$e" "$o"
+	"$@" >"$o" 2>"$e"
 	RC=$?
 	OUT=$(cat "$o") ERR=$(cat "$e")
 	rm -f "$o" "$e"
 	return 0
 }
+pj() {
+	_pj_capture "$PYJAIL" --config "$PJ_EMPTY_CONF" --rootfs "$PYJAIL_TEST_ROOTFS" "$@" </dev/null
+}
 # The same with stdin from the caller.
 pj_stdin() {
-	local e o
-	e=$(mktemp) o=$(mktemp)
-	"$PYJAIL" --config "$PJ_EMPTY_CONF" --rootfs "$PYJAIL_TEST_ROOTFS" "$@" >"$o" 2>"$e"
-	RC=$?
-	OUT=$(cat "$o") ERR=$(cat "$e")
-	rm -f "$o" "$e"
-	return 0
+	_pj_capture "$PYJAIL" --config "$PJ_EMPTY_CONF" --rootfs "$PYJAIL_TEST_ROOTFS" "$@"
 }
 
 have_test_user() {
@@ -97,15 +97,9 @@ have_test_user() {
 }
 # Run pyjail as the unprivileged test user (no groups, no capabilities).
 pj_user() {
-	local e o
-	e=$(mktemp) o=$(mktemp)
-	chmod 666 "$e" "$o"
-	setpriv --reuid="$PJ_TEST_USER" --regid="$PJ_TEST_USER" --clear-groups --inh-caps=-all \
-		"$PYJAIL" --config "$PJ_EMPTY_CONF" --rootfs "$PYJAIL_TEST_ROOTFS" "$@" >"$o" 2>"$e" </dev/null
-	RC=$?
-	OUT=$(cat "$o") ERR=$(cat "$e")
-	rm -f "$o" "$e"
-	return 0
+	_pj_capture setpriv --reuid="$PJ_TEST_USER" --regid="$PJ_TEST_USER" --clear-groups \
+		--inh-caps=-all "$PYJAIL" --config "$PJ_EMPTY_CONF" --rootfs "$PYJAIL_TEST_ROOTFS" \
+		"$@" </dev/null
 }
 
 # A field of the JSON record in $OUT: json status, json limits.memory.enforced_by
@@ -152,20 +146,14 @@ pj_cmd() {
 }
 
 _pj_as() { # stdin-file who args...
-	local in=$1 who=$2 e o
+	local in=$1 who=$2
 	shift 2
 	pj_cmd "$who"
-	e=$(mktemp) o=$(mktemp)
-	chmod 666 "$e" "$o"
 	if [ "$in" = - ]; then
-		"${PJ_CMD[@]}" "$@" >"$o" 2>"$e"
+		_pj_capture "${PJ_CMD[@]}" "$@"
 	else
-		"${PJ_CMD[@]}" "$@" >"$o" 2>"$e" <"$in"
+		_pj_capture "${PJ_CMD[@]}" "$@" <"$in"
 	fi
-	RC=$?
-	OUT=$(cat "$o") ERR=$(cat "$e")
-	rm -f "$o" "$e"
-	return 0
 }
 pj_as() { _pj_as /dev/null "$@"; }
 pj_as_stdin() { _pj_as - "$@"; }

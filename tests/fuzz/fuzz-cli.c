@@ -12,17 +12,10 @@
 
 #include "cli.h"
 #include "config.h"
+#include "fuzz.h"
 #include "plan.h"
 
 #define MAX_ARGS 128
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "invariant broken: %s\n", #cond);                          \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 static FILE *devnull;
 

@@ -11,14 +11,7 @@
 #include <string.h>
 
 #include "config.h"
-
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "invariant broken: %s\n", #cond);                          \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+#include "fuzz.h"
 
 /* "#!profile NAME\n" at the start: the profile to choose (at most 40 bytes). */
 static const char *profile_of(const char *text, char *buf, size_t size)
