@@ -512,6 +512,10 @@ static int remove_tree(int parentfd, const char *name, int depth, int (*kill)(in
 
 int pj_cg_remove(int parentfd, const char *name, int (*kill)(int dirfd))
 {
+	/* The usual case, on the exit path: the jail is gone and the cgroup empty,
+	 * so one rmdir does it.  It fails (EBUSY) while anything is left inside. */
+	if (unlinkat(parentfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		return 0;
 	return remove_tree(parentfd, name, 0, kill);
 }
 
