@@ -8,7 +8,6 @@
 #include "jail.h"
 
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <linux/sched.h>
 #include <pwd.h>
 #include <sched.h>
@@ -36,15 +35,6 @@
 
 #define PJ_ROOTFS_MARKER "etc/pyjail-rootfs"
 
-static int open_in(int dirfd, const char *path, int flags)
-{
-	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-
-	return fd < 0 ? -errno : fd;
-}
-
 /* The rootfs must be a directory built by pyjail-mkrootfs, holding the program. */
 static int open_rootfs(const struct pj_plan *p, struct pj_err *err)
 {
@@ -57,7 +47,7 @@ static int open_rootfs(const struct pj_plan *p, struct pj_err *err)
 			       "rootfs '%s' (build it with 'make rootfs' or "
 			       "pyjail-mkrootfs, or pass --rootfs DIR)",
 			       path);
-	probe = open_in(fd, PJ_ROOTFS_MARKER, O_PATH);
+	probe = pj_open_in_root(fd, PJ_ROOTFS_MARKER, O_PATH);
 	if (probe < 0) {
 		close(fd);
 		return pj_fail(err, 0,
@@ -67,7 +57,7 @@ static int open_rootfs(const struct pj_plan *p, struct pj_err *err)
 	}
 	close(probe);
 	if (!p->exec_search) {
-		probe = open_in(fd, p->exec_path, O_PATH);
+		probe = pj_open_in_root(fd, p->exec_path, O_PATH);
 		if (probe < 0) {
 			close(fd);
 			return pj_fail(err, -probe, "'%s' in rootfs '%s'", p->exec_path, path);

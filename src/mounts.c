@@ -9,7 +9,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -21,21 +21,6 @@
 
 #include "util.h"
 
-#ifndef PROC_SUPER_MAGIC
-#define PROC_SUPER_MAGIC 0x9fa0
-#endif
-
-/* Open path inside the directory rootfd, never leaving it (symlinks included). */
-static int open_in_root(int rootfd, const char *path, int flags)
-{
-	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
-				.mode = (flags & O_CREAT) ? 0644 : 0,
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-
-	return fd < 0 ? -errno : fd;
-}
-
 static void fd_path(int fd, char buf[static 32])
 {
 	snprintf(buf, 32, "/proc/self/fd/%d", fd);
@@ -45,7 +30,7 @@ static void fd_path(int fd, char buf[static 32])
 static int mount_in(int rootfd, const char *src, const char *path, const char *type,
 		    unsigned long flags, const char *data, struct pj_err *err)
 {
-	_cleanup_close_ int fd = open_in_root(rootfd, path, O_PATH);
+	_cleanup_close_ int fd = pj_open_in_root(rootfd, path, O_PATH);
 	char target[32];
 
 	if (fd < 0)
@@ -82,7 +67,7 @@ static unsigned long locked_flags(int fd)
 /* Remount the mount at path (below rootfd) read-only, keeping locked flags. */
 static int remount_ro(int rootfd, const char *path, unsigned long extra, struct pj_err *err)
 {
-	_cleanup_close_ int fd = open_in_root(rootfd, path, O_PATH);
+	_cleanup_close_ int fd = pj_open_in_root(rootfd, path, O_PATH);
 	char target[32];
 	unsigned long flags;
 
@@ -109,12 +94,12 @@ static int mkdir_p(int rootfd, const char *path, struct pj_err *err)
 			continue;
 		char saved = *p;
 		*p = '\0';
-		_cleanup_close_ int fd = open_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
+		_cleanup_close_ int fd = pj_open_in_root(rootfd, buf, O_PATH | O_DIRECTORY);
 		if (fd == -ENOENT) {
 			char *slash = strrchr(buf, '/');
 			_cleanup_close_ int parent = -1;
 			*slash = '\0';
-			parent = open_in_root(rootfd, buf[0] ? buf : "/", O_PATH | O_DIRECTORY);
+			parent = pj_open_in_root(rootfd, buf[0] ? buf : "/", O_PATH | O_DIRECTORY);
 			*slash = '/';
 			if (parent < 0 || mkdirat(parent, slash + 1, 0755) < 0)
 				return pj_fail(err, parent < 0 ? -parent : errno, "mkdir '%s'",
@@ -131,7 +116,7 @@ static int mkdir_p(int rootfd, const char *path, struct pj_err *err)
 /* Create an empty file at path (its parent must exist) as a bind target. */
 static int touch_in(int rootfd, const char *path, struct pj_err *err)
 {
-	_cleanup_close_ int fd = open_in_root(rootfd, path, O_WRONLY | O_CREAT | O_NOFOLLOW);
+	_cleanup_close_ int fd = pj_open_in_root(rootfd, path, O_WRONLY | O_CREAT | O_NOFOLLOW);
 
 	if (fd < 0 && fd != -EEXIST)
 		return pj_fail(err, -fd, "create '%s'", path);
@@ -191,7 +176,7 @@ static int setup_proc(int root, struct pj_err *err)
 
 	if (r < 0)
 		return r;
-	fd = open_in_root(root, "/proc", O_PATH | O_DIRECTORY);
+	fd = pj_open_in_root(root, "/proc", O_PATH | O_DIRECTORY);
 	if (fd < 0 || fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
 		return pj_fail(err, EXDEV, "/proc is not procfs after mounting it");
 	return 0;
@@ -212,7 +197,7 @@ static int setup_dev(int root, const char *shm_opts, struct pj_err *err)
 
 	if (r < 0)
 		return r;
-	dev = open_in_root(root, "/dev", O_PATH | O_DIRECTORY);
+	dev = pj_open_in_root(root, "/dev", O_PATH | O_DIRECTORY);
 	if (dev < 0)
 		return pj_fail(err, -dev, "open /dev");
 	for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
@@ -275,9 +260,9 @@ static int make_room(int root, const char *dst, struct pj_err *err)
 		return pj_fail(err, ENOENT, "script path '%s' cannot be created inside", dst);
 	memcpy(top, dst, n);
 	top[n] = '\0';
-	fd = open_in_root(root, top, O_RDONLY | O_DIRECTORY);
+	fd = pj_open_in_root(root, top, O_RDONLY | O_DIRECTORY);
 	if (fd == -EACCES)
-		fd = open_in_root(root, top, O_PATH | O_DIRECTORY);
+		fd = pj_open_in_root(root, top, O_PATH | O_DIRECTORY);
 	else if (fd >= 0 && !dir_is_empty(fd))
 		return pj_fail(err, ENOTEMPTY,
 			       "script path '%s': its directory would hide '%s' of the rootfs "
@@ -296,7 +281,7 @@ static int make_room(int root, const char *dst, struct pj_err *err)
 static int prepare_target(int root, const struct pj_bind *b, bool is_dir, bool is_script,
 			  struct pj_err *err)
 {
-	_cleanup_close_ int fd = open_in_root(root, b->dst, O_PATH);
+	_cleanup_close_ int fd = pj_open_in_root(root, b->dst, O_PATH);
 	char parent[4096];
 	int r;
 
@@ -310,7 +295,7 @@ static int prepare_target(int root, const struct pj_bind *b, bool is_dir, bool i
 	snprintf(parent, sizeof(parent), "%s", b->dst);
 	*strrchr(parent, '/') = '\0';
 	if (!under_tmp(b->dst)) {
-		_cleanup_close_ int pfd = open_in_root(root, parent[0] ? parent : "/", O_PATH);
+		_cleanup_close_ int pfd = pj_open_in_root(root, parent[0] ? parent : "/", O_PATH);
 		if (pfd < 0 && (r = make_room(root, b->dst, err)) < 0)
 			return r;
 	}
@@ -323,7 +308,7 @@ static int prepare_target(int root, const struct pj_bind *b, bool is_dir, bool i
 /* Attach a detached mount (open_tree in the parent) at path below rootfd. */
 static int move_in(int rootfd, int srcfd, const char *path, struct pj_err *err)
 {
-	_cleanup_close_ int fd = open_in_root(rootfd, path, O_PATH);
+	_cleanup_close_ int fd = pj_open_in_root(rootfd, path, O_PATH);
 
 	if (fd < 0)
 		return pj_fail(err, -fd, "mount target '%s'", path);
@@ -338,7 +323,7 @@ static int move_in(int rootfd, int srcfd, const char *path, struct pj_err *err)
  * locks live on the inode).  Without an upper layer it cannot be written. */
 static int overlay_in(int root, const struct pj_bind *b, int srcfd, struct pj_err *err)
 {
-	_cleanup_close_ int empty = open_in_root(root, "/sys", O_PATH | O_DIRECTORY);
+	_cleanup_close_ int empty = pj_open_in_root(root, "/sys", O_PATH | O_DIRECTORY);
 	char opts[96];
 
 	if (empty < 0)
@@ -374,7 +359,7 @@ static int bind_one(int root, const struct pj_bind *b, int srcfd, bool is_script
 		r = remount_ro(root, b->dst, MS_NOSUID | MS_NODEV, err);
 		if (r < 0)
 			return r;
-		moved = open_in_root(root, b->dst, O_PATH | O_DIRECTORY);
+		moved = pj_open_in_root(root, b->dst, O_PATH | O_DIRECTORY);
 		if (moved < 0)
 			return pj_fail(err, -moved, "bind '%s'", b->dst);
 		return overlay_in(root, b, moved, err);
@@ -434,7 +419,7 @@ static int pivot(struct pj_err *err)
 static int mask_one(int root, const char *path, const char *src, const char *type,
 		    unsigned long flags, const char *data, struct pj_err *err)
 {
-	_cleanup_close_ int fd = open_in_root(root, path, O_PATH);
+	_cleanup_close_ int fd = pj_open_in_root(root, path, O_PATH);
 	char target[32];
 
 	if (fd == -ENOENT)
@@ -477,7 +462,7 @@ static int mask_proc(int root, struct pj_err *err)
 			return r;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(ro); i++) {
-		_cleanup_close_ int fd = open_in_root(root, ro[i], O_PATH);
+		_cleanup_close_ int fd = pj_open_in_root(root, ro[i], O_PATH);
 		if (fd == -ENOENT)
 			continue;
 		r = mount_in(root, ro[i], ro[i], NULL, MS_BIND | MS_REC, NULL, err);

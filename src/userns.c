@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -16,10 +17,6 @@
 #include <unistd.h>
 
 #include "util.h"
-
-#ifndef PROC_SUPER_MAGIC
-#define PROC_SUPER_MAGIC 0x9fa0
-#endif
 
 int pj_userns_write_maps(pid_t pid, const struct pj_plan *plan, struct pj_err *err)
 {

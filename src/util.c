@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 int pj_write_all(int fd, const void *buf, size_t len)
@@ -64,6 +67,16 @@ int pj_read_fileat(int dirfd, const char *path, char *buf, size_t size)
 	buf[got] = '\0';
 	close(fd);
 	return (int)got;
+}
+
+int pj_open_in_root(int dirfd, const char *path, int flags)
+{
+	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
+				.mode = (flags & O_CREAT) ? 0644 : 0,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
 }
 
 unsigned long long pj_now_ns(void)

@@ -48,6 +48,10 @@ int pj_write_file(const char *path, const char *text);
 int pj_write_fileat(int dirfd, const char *path, const char *text);
 /* Read up to size-1 bytes of a small file into buf, NUL-terminated.  -errno on failure. */
 int pj_read_fileat(int dirfd, const char *path, char *buf, size_t size);
+/* openat2() below dirfd with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: the path, its
+ * symlinks and ".." never leave dirfd.  O_CLOEXEC is added; O_CREAT makes mode
+ * 0644.  Returns the fd or -errno. */
+int pj_open_in_root(int dirfd, const char *path, int flags);
 /* Monotonic clock in nanoseconds. */
 unsigned long long pj_now_ns(void);
 
