@@ -105,6 +105,11 @@ static void on_sync(struct state *s)
 	struct pj_msg m;
 	int fd = -1, r = pj_sync_recv(s->pfd[S_SYNC].fd, &m, &fd);
 
+	/* A child that died with our sync #2 unread leaves ECONNRESET pending, and the
+	 * kernel reports it before the messages queued ahead of it (its setup error
+	 * among them): the error is consumed now, the next read gets the rest. */
+	if (r == -ECONNRESET)
+		return;
 	if (r <= 0) {
 		close_slot(s, S_SYNC);
 		return;
