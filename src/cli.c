@@ -23,7 +23,9 @@ enum opt_kind {
 	O_HELP,
 	O_VERSION,
 	O_PLAN,
-	O_TIMINGS
+	O_TIMINGS,
+	O_SOCKET,
+	O_GROUP
 };
 
 static const struct option_def {
@@ -50,6 +52,11 @@ static const struct option_def {
 	{ "open-files", O_KEY, "open_files", "N", "open file descriptors" },
 	{ "json", O_JSON, NULL, NULL, "capture the output and print one JSON result record" },
 	{ "result", O_RESULT, NULL, "FILE", "write the result record (without output) to FILE" },
+	{ "socket", O_SOCKET, NULL, "PATH", "serve, client: the server's unix socket" },
+	{ "group", O_GROUP, NULL, "GROUP", "serve: let GROUP connect too (socket mode 0660)" },
+	{ "pool", O_KEY, "pool", "N", "serve: jails prepared ahead" },
+	{ "workers", O_KEY, "workers", "N", "serve: requests that run at once" },
+	{ "queue", O_KEY, "queue", "N", "serve: requests that may wait; more are refused" },
 	{ "timings", O_TIMINGS, NULL, NULL, "print the launch's timestamps on stderr" },
 	{ "print-plan", O_PLAN, NULL, NULL, NULL /* hidden: for tests */ },
 	{ "help", O_HELP, NULL, NULL, "show this help" },
@@ -94,6 +101,12 @@ static int apply_option(struct pj_cli *cli, const struct option_def *o, const ch
 		break;
 	case O_TIMINGS:
 		cli->timings = true;
+		break;
+	case O_SOCKET:
+		cli->socket_path = val;
+		break;
+	case O_GROUP:
+		cli->group = val;
 		break;
 	case O_HELP:
 		cli->mode = PJ_MODE_HELP;
@@ -190,6 +203,25 @@ static int parse_python(struct pj_cli *cli, int argc, char **argv, int i, struct
 	return 0;
 }
 
+/* serve and client need a socket; serve takes no program, --group only serve. */
+static int check_subcommand(const struct pj_cli *cli, int argc, int i, struct pj_err *err)
+{
+	bool sub = cli->mode == PJ_MODE_SERVE || cli->mode == PJ_MODE_CLIENT;
+
+	if (!sub && (cli->socket_path || cli->group))
+		return pj_fail(err, 0, "--socket and --group belong to 'serve' and 'client'");
+	if (!sub)
+		return 0;
+	if (!cli->socket_path || !cli->socket_path[0])
+		return pj_fail(err, 0, "'%s' needs --socket PATH",
+			       cli->mode == PJ_MODE_SERVE ? "serve" : "client");
+	if (cli->mode == PJ_MODE_SERVE && i < argc)
+		return pj_fail(err, 0, "'serve' takes only options");
+	if (cli->mode == PJ_MODE_CLIENT && cli->group)
+		return pj_fail(err, 0, "--group belongs to 'serve'");
+	return 0;
+}
+
 int pj_cli_parse(int argc, char **argv, struct pj_cli *ret, struct pj_err *err)
 {
 	struct pj_cli cli = { .mode = PJ_MODE_PYTHON };
@@ -198,12 +230,24 @@ int pj_cli_parse(int argc, char **argv, struct pj_cli *ret, struct pj_err *err)
 	cli.py_flags = calloc((size_t)argc + 1, sizeof(char *));
 	if (!cli.py_flags)
 		return pj_fail(err, ENOMEM, "arguments");
+	/* "serve" and "client" come first; their options follow them. */
+	if (argc > 1 && (strcmp(argv[1], "serve") == 0 || strcmp(argv[1], "client") == 0)) {
+		cli.mode = argv[1][0] == 's' ? PJ_MODE_SERVE : PJ_MODE_CLIENT;
+		i = 2;
+	}
 	for (; i < argc && strncmp(argv[i], "--", 2) == 0 && argv[i][2]; i++) {
 		r = parse_long(&cli, argc, argv, &i, err);
 		if (r < 0)
 			goto fail;
 	}
-	if (cli.mode == PJ_MODE_PYTHON && i < argc && strcmp(argv[i], "check") == 0) {
+	r = check_subcommand(&cli, argc, i, err);
+	if (r < 0)
+		goto fail;
+	if (cli.mode == PJ_MODE_CLIENT) {
+		r = parse_python(&cli, argc, argv, i, err);
+		if (r < 0)
+			goto fail;
+	} else if (cli.mode == PJ_MODE_PYTHON && i < argc && strcmp(argv[i], "check") == 0) {
 		cli.mode = PJ_MODE_CHECK;
 		i++;
 	} else if (cli.mode == PJ_MODE_PYTHON && i < argc && strcmp(argv[i], "run") == 0) {
@@ -245,6 +289,8 @@ void pj_cli_usage(FILE *out)
 	      "       pyjail [OPTIONS] [PYTHON-FLAGS] SCRIPT.py [ARG...]\n"
 	      "       pyjail [OPTIONS] [PYTHON-FLAGS] - [ARG...]\n"
 	      "       pyjail [OPTIONS] run [--] PROGRAM [ARG...]\n"
+	      "       pyjail serve --socket PATH [OPTIONS]\n"
+	      "       pyjail client --socket PATH [OPTIONS] [PYTHON-FLAGS] (-c CODE | ...)\n"
 	      "       pyjail check | --help | --version\n"
 	      "Run Python in a fresh, locked-down Linux jail, as a drop-in python3.\n\nOptions:\n",
 	      out);

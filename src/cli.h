@@ -11,6 +11,8 @@ enum pj_mode {
 	PJ_MODE_PYTHON, /* python3 with -c, -m, a script, - or nothing */
 	PJ_MODE_RUN,    /* pyjail run [--] PROGRAM ARGS */
 	PJ_MODE_CHECK,  /* pyjail check */
+	PJ_MODE_SERVE,  /* pyjail serve --socket PATH [OPTIONS] */
+	PJ_MODE_CLIENT, /* pyjail client --socket PATH [OPTIONS] PYTHON-PART */
 	PJ_MODE_HELP,
 	PJ_MODE_VERSION,
 };
@@ -33,6 +35,8 @@ struct pj_cli {
 	const char *result_path;
 	bool print_plan;
 	bool timings;
+	const char *socket_path; /* serve, client */
+	const char *group;       /* serve: the group allowed to connect */
 	struct pj_override overrides[PJ_MAX_OVERRIDES];
 	unsigned n_overrides;
 	/* python part: flags before the mode marker, then what to run */

@@ -68,6 +68,16 @@ const struct pj_key pj_config_keys[] = {
 	  "extra syscalls or @groups to allow, space-separated; repeatable", 0 },
 	{ "seccomp", "deny", PJ_K_WORDS, OFF(seccomp_deny), ANY, "",
 	  "extra syscalls or @groups to deny, space-separated; repeatable", 0 },
+	{ "serve", "pool", PJ_K_COUNT, OFF(serve_pool), ANY, "4",
+	  "pyjail serve: jails prepared ahead, each with a forked interpreter waiting", 0 },
+	{ "serve", "workers", PJ_K_COUNT, OFF(serve_workers), ANY, "16",
+	  "pyjail serve: requests that run at once", 0 },
+	{ "serve", "queue", PJ_K_COUNT, OFF(serve_queue), ANY, "256",
+	  "pyjail serve: requests that may wait for a worker; more are refused", 0 },
+	{ "serve", "request_timeout", PJ_K_DURATION, OFF(serve_request_timeout), ANY, "10s",
+	  "pyjail serve: time a client has to send its whole request", 0 },
+	{ "serve", "max_request", PJ_K_SIZE, OFF(serve_max_request), ANY, "16M",
+	  "pyjail serve: largest request (program, script and stdin included)", 0 },
 };
 const unsigned pj_config_nkeys = ARRAY_SIZE(pj_config_keys);
 
@@ -492,5 +502,8 @@ int pj_config_validate(const struct pj_config *cfg, struct pj_err *err)
 		return pj_fail(err, 0, "memory must be at least 4M");
 	if (cfg->pids.value == 0 || cfg->open_files.value < 16)
 		return pj_fail(err, 0, "pids must be at least 1 and open_files at least 16");
+	if (cfg->serve_workers == 0 || cfg->serve_workers > 1024 || cfg->serve_pool > 256 ||
+	    cfg->serve_queue > 65536)
+		return pj_fail(err, 0, "workers must be 1 to 1024, pool at most 256, queue at most 65536");
 	return 0;
 }

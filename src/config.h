@@ -47,6 +47,12 @@ struct pj_config {
 	/* [seccomp] */
 	enum pj_seccomp_action seccomp_default;
 	struct pj_strv seccomp_allow, seccomp_deny;
+	/* [serve] */
+	uint64_t serve_pool;            /* jails prepared ahead */
+	uint64_t serve_workers;         /* requests running at once */
+	uint64_t serve_queue;           /* requests waiting for a worker */
+	uint64_t serve_request_timeout; /* µs to receive a whole request */
+	uint64_t serve_max_request;     /* bytes of one request line */
 };
 
 /* Where a value may be set. */

@@ -7,10 +7,12 @@
 
 #include "check.h"
 #include "cli.h"
+#include "client.h"
 #include "config.h"
 #include "jail.h"
 #include "plan.h"
 #include "result.h"
+#include "serve.h"
 #include "util.h"
 
 #ifndef PYJAIL_SYSCONF
@@ -133,11 +135,19 @@ int main(int argc, char **argv)
 		pj_cli_free(&cli);
 		return 0;
 	}
+	/* The server decides everything about a request: a client reads no config. */
+	if (cli.mode == PJ_MODE_CLIENT) {
+		r = pj_client_main(&cli);
+		pj_cli_free(&cli);
+		return r;
+	}
 	r = load_config(&cli, &cfg, &err);
 	if (r < 0)
 		r = setup_error(&cli, &err);
 	else if (cli.mode == PJ_MODE_CHECK)
 		r = pj_check_run(&cfg, stdout);
+	else if (cli.mode == PJ_MODE_SERVE)
+		r = pj_serve_main(&cli, &cfg);
 	else
 		r = run(&cli, &cfg, &res);
 	pj_config_free(&cfg);

@@ -16,7 +16,7 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	build-essential autoconf automake pkg-config
-	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libinih-dev
+	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libinih-dev libjansson-dev
 	# unit tests, fuzzing, sanitizers
 	libcmocka-dev clang libclang-rt-14-dev
 	# the rootfs builder and the tests
