@@ -154,7 +154,7 @@ static void v1_destroy(struct pj_cgroup *cg)
 	if (!v)
 		return;
 	for (int h = 0; h < H_N; h++)
-		if (v->dir[h] >= 0 && v->owner[h] == h)
+		if (v->dir[h] >= 0 && v->owner[h] == h && !cg->keep)
 			(void)pj_cg_remove(v->parent[h], v->name, kill_wait);
 	v1_free(v);
 	cg->priv = NULL;

@@ -244,7 +244,8 @@ static void v2_destroy(struct pj_cgroup *cg)
 	if (!v)
 		return;
 	if (v->leaf >= 0) {
-		(void)pj_cg_remove(v->parent, v->name, kill_wait);
+		if (!cg->keep)
+			(void)pj_cg_remove(v->parent, v->name, kill_wait);
 		close(v->leaf);
 	}
 	if (v->self >= 0)

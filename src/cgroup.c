@@ -144,6 +144,14 @@ void pj_cgroup_destroy(struct pj_cgroup *cg)
 	free(cg);
 }
 
+void pj_cgroup_release(struct pj_cgroup *cg)
+{
+	if (!cg)
+		return;
+	cg->keep = true;
+	pj_cgroup_destroy(cg);
+}
+
 const char *pj_cgroup_enforcer(const struct pj_cgroup *cg, const char *limit)
 {
 	return cg && cg->ops->enforces(cg, limit) ? cg->ops->name : NULL;

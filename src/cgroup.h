@@ -61,6 +61,7 @@ struct pj_cgroup {
 	 * by writing "0" into each (see pj_cgroup_join_self).  -1 when unused. */
 	int self_fds[PJ_CG_MAX_SELF];
 	void *priv; /* backend state */
+	bool keep;  /* destroy only lets go: another process removes the cgroup */
 };
 
 extern const struct pj_cgroup_ops pj_cgroup_v2_ops, pj_cgroup_v1_ops, pj_cgroup_none_ops;
@@ -81,6 +82,9 @@ int pj_cgroup_stats(struct pj_cgroup *cg, struct pj_cg_stats *ret);
 int pj_cgroup_kill(struct pj_cgroup *cg);
 /* Kill what is left, remove the cgroup(s), free.  Accepts NULL. */
 void pj_cgroup_destroy(struct pj_cgroup *cg);
+/* Close and free without removing: for pyjail serve, whose forked handler owns
+ * the request's cgroup and removes it.  Accepts NULL. */
+void pj_cgroup_release(struct pj_cgroup *cg);
 /* The record's enforced_by for a cgroup limit, or NULL if the cgroup does not enforce it. */
 const char *pj_cgroup_enforcer(const struct pj_cgroup *cg, const char *limit);
 /* For `pyjail check`: each backend's view, then which one a run would use and why. */

@@ -87,21 +87,49 @@ static int allow_path(int ruleset, const char *path, uint64_t rights, uint64_t h
 	return 0;
 }
 
-static int add_rules(int ruleset, const struct pj_plan *p, uint64_t handled, struct pj_err *err)
+void pj_landlock_rules(const struct pj_plan *p, pj_landlock_rule_fn fn, void *arg)
 {
 	static const char *const trees[] = { "/tmp", "/dev/shm" };
 	static const char *const devs[] = { "/dev/null", "/dev/zero", "/dev/full" };
-	int r = allow_path(ruleset, "/", FS_READ, handled, err);
 
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(trees); i++)
-		r = allow_path(ruleset, trees[i], FS_WRITE_TREE, handled, err);
-	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(devs); i++)
-		r = allow_path(ruleset, devs[i], FS_FILE_RIGHTS & ~LANDLOCK_ACCESS_FS_EXECUTE,
-			       handled, err);
-	for (unsigned i = 0; r >= 0 && i < p->n_binds; i++)
+	fn(arg, "/", FS_READ);
+	for (size_t i = 0; i < ARRAY_SIZE(trees); i++)
+		fn(arg, trees[i], FS_WRITE_TREE);
+	for (size_t i = 0; i < ARRAY_SIZE(devs); i++)
+		fn(arg, devs[i], FS_FILE_RIGHTS & ~LANDLOCK_ACCESS_FS_EXECUTE);
+	for (unsigned i = 0; i < p->n_binds; i++)
 		if (p->binds[i].rw)
-			r = allow_path(ruleset, p->binds[i].dst, FS_WRITE_TREE, handled, err);
-	return r;
+			fn(arg, p->binds[i].dst, FS_WRITE_TREE);
+}
+
+uint64_t pj_landlock_handled(int abi)
+{
+	return abi > 0 ? handled_fs(abi) : 0;
+}
+
+uint64_t pj_landlock_scoped(int abi)
+{
+	return abi >= 6 ? LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL : 0;
+}
+
+uint64_t pj_landlock_file_rights(void)
+{
+	return FS_FILE_RIGHTS;
+}
+
+struct add_ctx {
+	int ruleset;
+	uint64_t handled;
+	struct pj_err *err;
+	int r;
+};
+
+static void add_one(void *arg, const char *path, uint64_t rights)
+{
+	struct add_ctx *c = arg;
+
+	if (c->r >= 0)
+		c->r = allow_path(c->ruleset, path, rights, c->handled, c->err);
 }
 
 int pj_landlock_apply(const struct pj_plan *p, int *ret_abi, struct pj_err *err)
@@ -115,13 +143,14 @@ int pj_landlock_apply(const struct pj_plan *p, int *ret_abi, struct pj_err *err)
 		*ret_abi = 0;
 		return 0;
 	}
-	if (abi >= 6)
-		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
+	attr.scoped = pj_landlock_scoped(abi);
 	/* Older kernels accept the longer struct as long as its tail is zero. */
 	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
 	if (ruleset < 0)
 		return pj_fail(err, errno, "landlock: create ruleset (ABI %d)", abi);
-	r = add_rules(ruleset, p, attr.handled_access_fs, err);
+	struct add_ctx c = { ruleset, attr.handled_access_fs, err, 0 };
+	pj_landlock_rules(p, add_one, &c);
+	r = c.r;
 	if (r < 0)
 		return r;
 	/* no_new_privs is already set (caps.c), as landlock_restrict_self requires. */

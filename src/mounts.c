@@ -474,6 +474,14 @@ static int mask_proc(int root, struct pj_err *err)
 	return 0;
 }
 
+static void tmpfs_opts(const struct pj_config *cfg, char tmp[static 64], char shm[static 64])
+{
+	snprintf(tmp, 64, "mode=1777,size=%llu,nr_inodes=65536",
+		 (unsigned long long)cfg->tmp_size.value);
+	snprintf(shm, 64, "mode=1777,size=%llu,nr_inodes=1024",
+		 (unsigned long long)cfg->tmp_size.value);
+}
+
 int pj_mounts_setup(const struct pj_launch *l, struct pj_err *err)
 {
 	const struct pj_config *cfg = l->plan->cfg;
@@ -481,10 +489,7 @@ int pj_mounts_setup(const struct pj_launch *l, struct pj_err *err)
 	char tmp_opts[64], shm_opts[64];
 	int r;
 
-	snprintf(tmp_opts, sizeof(tmp_opts), "mode=1777,size=%llu,nr_inodes=65536",
-		 (unsigned long long)cfg->tmp_size.value);
-	snprintf(shm_opts, sizeof(shm_opts), "mode=1777,size=%llu,nr_inodes=1024",
-		 (unsigned long long)cfg->tmp_size.value);
+	tmpfs_opts(cfg, tmp_opts, shm_opts);
 	int srcs[l->plan->n_binds + 1];
 
 	/* Nothing we mount may propagate back to the host. */
@@ -529,5 +534,36 @@ int pj_mounts_setup(const struct pj_launch *l, struct pj_err *err)
 		r = pj_fail(err, errno, "working directory '%s'", cfg->cwd);
 	for (unsigned i = 0; i < l->plan->n_binds; i++)
 		close(srcs[i]);
+	return r;
+}
+
+int pj_mounts_renew(const struct pj_config *cfg, struct pj_err *err)
+{
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char tmp_opts[64], shm_opts[64];
+	int r;
+
+	if (root < 0)
+		return pj_fail(err, errno, "open /");
+	tmpfs_opts(cfg, tmp_opts, shm_opts);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return pj_fail(err, errno, "make mounts private");
+	/* The new procfs goes on top of the old one, not in its place: a user
+	 * namespace may mount procfs only where one is already fully visible. */
+	r = setup_proc(root, err);
+	if (r >= 0)
+		r = mask_proc(root, err);
+	/* The old tmpfs go away entirely (nothing in them, but nothing to find). */
+	if (r >= 0 && umount2("/tmp", MNT_DETACH) < 0)
+		r = pj_fail(err, errno, "detach the old /tmp");
+	if (r >= 0)
+		r = setup_tmp(root, tmp_opts, err);
+	if (r >= 0 && umount2("/dev/shm", MNT_DETACH) < 0)
+		r = pj_fail(err, errno, "detach the old /dev/shm");
+	if (r >= 0)
+		r = mount_in(root, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			     shm_opts, err);
+	if (r >= 0 && chdir(cfg->cwd) < 0)
+		r = pj_fail(err, errno, "working directory '%s'", cfg->cwd);
 	return r;
 }

@@ -20,7 +20,7 @@
 
 #define CPU_TICK_NS 50000000ULL /* how often the cgroup's CPU usage is sampled */
 
-enum { S_PID, S_SYNC, S_OUT, S_ERR, S_WALL, S_TICK, S_SIG, S_NOTIFY, S_N };
+enum { S_PID, S_SYNC, S_OUT, S_ERR, S_WALL, S_TICK, S_SIG, S_NOTIFY, S_CTL, S_N };
 
 struct state {
 	struct pj_watch *w;
@@ -58,7 +58,16 @@ static void kill_jail(struct state *s, enum pj_status why)
 		s->kill_status = why;
 	}
 	(void)pj_cgroup_kill(s->w->cg);
-	(void)syscall(SYS_pidfd_send_signal, s->w->pidfd, SIGKILL, NULL, 0);
+	/* A prepared jail's reporter stays alive to tell how its payload ended. */
+	if (s->w->ns_pidfd >= 0)
+		(void)syscall(SYS_pidfd_send_signal, s->w->ns_pidfd, SIGKILL, NULL, 0);
+	else
+		(void)syscall(SYS_pidfd_send_signal, s->w->pidfd, SIGKILL, NULL, 0);
+}
+
+static int signal_target(const struct state *s)
+{
+	return s->w->sig_pidfd >= 0 ? s->w->sig_pidfd : s->w->pidfd;
 }
 
 static void close_slot(struct state *s, int slot)
@@ -152,7 +161,19 @@ static void on_signal(struct state *s)
 	if (read(s->pfd[S_SIG].fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	/* init forwards it to the payload; the program decides what it means. */
-	(void)syscall(SYS_pidfd_send_signal, s->w->pidfd, (int)si.ssi_signo, NULL, 0);
+	(void)syscall(SYS_pidfd_send_signal, signal_target(s), (int)si.ssi_signo, NULL, 0);
+}
+
+static void on_ctl(struct state *s)
+{
+	int sig = s->w->on_ctl(s->w->ctl_arg);
+
+	if (sig > 0) {
+		(void)syscall(SYS_pidfd_send_signal, signal_target(s), sig, NULL, 0);
+	} else if (sig < 0) {
+		s->pfd[S_CTL].fd = -1; /* the caller owns it */
+		kill_jail(s, PJ_ST_SIGNALED);
+	}
 }
 
 static void on_tick(struct state *s)
@@ -169,7 +190,8 @@ static void on_tick(struct state *s)
 static void on_init_exit(struct state *s)
 {
 	memset(&s->init_info, 0, sizeof(s->init_info));
-	if (syscall(SYS_waitid, P_PIDFD, s->w->pidfd, &s->init_info, WEXITED | __WALL, &s->ru) < 0)
+	if (!s->w->foreign &&
+	    syscall(SYS_waitid, P_PIDFD, s->w->pidfd, &s->init_info, WEXITED | __WALL, &s->ru) < 0)
 		return;
 	s->init_gone = true;
 	s->res->t[PJ_T_EXITED] = pj_now_ns();
@@ -177,6 +199,9 @@ static void on_init_exit(struct state *s)
 	/* init's last messages (sync #4) are queued before it exits: read them all. */
 	while (s->pfd[S_SYNC].fd >= 0 && poll(&s->pfd[S_SYNC], 1, 0) > 0)
 		on_sync(s);
+	/* What the payload left behind dies with its PID namespace, as on the cold path. */
+	if (s->w->ns_pidfd >= 0)
+		(void)syscall(SYS_pidfd_send_signal, s->w->ns_pidfd, SIGKILL, NULL, 0);
 }
 
 static int open_fds(struct state *s, struct pj_err *err)
@@ -190,6 +215,9 @@ static int open_fds(struct state *s, struct pj_err *err)
 	s->pfd[S_SYNC].fd = s->w->sync_fd;
 	s->pfd[S_OUT].fd = s->w->out_r;
 	s->pfd[S_ERR].fd = s->w->err_r;
+	s->pfd[S_NOTIFY].fd = s->w->notify_fd;
+	s->pfd[S_CTL].fd = s->w->ctl_fd;
+	s->pfd[S_CTL].events = POLLIN | POLLRDHUP;
 	if (cfg->wall_time.value != PJ_UNLIMITED) {
 		s->pfd[S_WALL].fd = timer_open(cfg->wall_time.value * 1000ULL, 0);
 		if (s->pfd[S_WALL].fd < 0)
@@ -255,6 +283,10 @@ static void finish(struct state *s)
 	}
 	if (s->got_status) {
 		ws = s->payload_status;
+	} else if (s->w->foreign) {
+		res->status = PJ_ST_SETUP_ERROR;
+		pj_fail(&res->error, 0, "the prepared jail ended without the program's status");
+		return;
 	} else if (s->init_info.si_code == CLD_EXITED && !s->running) {
 		res->status = PJ_ST_SETUP_ERROR;
 		pj_fail(&res->error, 0, "the jail ended during setup (exit %d)",
@@ -312,12 +344,14 @@ int pj_supervise(struct pj_watch *w, struct pj_result *res, struct pj_err *err)
 			on_tick(&s);
 		if (s.pfd[S_SIG].fd >= 0 && s.pfd[S_SIG].revents)
 			on_signal(&s);
+		if (s.pfd[S_CTL].fd >= 0 && s.pfd[S_CTL].revents)
+			on_ctl(&s);
 		if (s.pfd[S_PID].fd >= 0 && s.pfd[S_PID].revents)
 			on_init_exit(&s);
 	}
 	finish(&s);
 	for (int i = S_OUT; i < S_N; i++)
-		if (i != S_SYNC)
+		if (i != S_SYNC && i != S_CTL)
 			close_slot(&s, i);
 	return r;
 }

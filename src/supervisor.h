@@ -15,6 +15,18 @@ struct pj_watch {
 	int sync_fd;                /* parent's end */
 	int out_r, err_r;           /* the payload's stdout and stderr */
 	unsigned long long t_start; /* pj_now_ns() at clone */
+	/* pyjail serve.  A prepared jail's payload is not our child: pidfd is then
+	 * the process that reports its status (no waitid), signals go to sig_pidfd,
+	 * and ns_pidfd (the jail's init) is killed to end everything else once the
+	 * status is in or a limit strikes.  -1 / false on the cold path. */
+	bool foreign;
+	int sig_pidfd, ns_pidfd;
+	int notify_fd; /* a seccomp listener known in advance */
+	/* The client's connection: on_ctl returns a signal to forward, 0, or -1 when
+	 * the client is gone (the jail is killed).  ctl_fd -1: none. */
+	int ctl_fd;
+	int (*on_ctl)(void *arg);
+	void *ctl_arg;
 };
 
 /* Run until the jail is gone; fill res.  Returns 0, or -errno if supervision

@@ -15,11 +15,16 @@ int pj_sync_open(int fds[2], struct pj_err *err)
 
 int pj_sync_sendv(int fd, const struct pj_msg *msg, const int *fds, unsigned nfds)
 {
+	return pj_sync_send_raw(fd, msg, sizeof(*msg), fds, nfds);
+}
+
+int pj_sync_send_raw(int fd, const void *data, size_t len, const int *fds, unsigned nfds)
+{
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(PJ_SYNC_MAX_FDS * sizeof(int))];
 	} u;
-	struct iovec iov = { (void *)msg, sizeof(*msg) };
+	struct iovec iov = { (void *)data, len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	if (nfds > PJ_SYNC_MAX_FDS)

@@ -12,6 +12,8 @@
 #ifndef PJ_SYNC_H
 #define PJ_SYNC_H
 
+#include <stddef.h>
+
 #include "err.h"
 
 enum pj_msg_type {
@@ -21,6 +23,10 @@ enum pj_msg_type {
 	PJ_MSG_STATUS,
 	PJ_MSG_NOTIFY_FD,
 	PJ_MSG_TIMES,
+	/* pyjail serve (keeper.c, zygote.py): */
+	PJ_MSG_PREPARE, /* server -> keeper: build one jail's namespaces */
+	PJ_MSG_JAIL,    /* keeper -> server: that jail's socket (one fd) */
+	PJ_MSG_PID,     /* a pid (value) with its pidfd(s) */
 };
 
 /* PJ_MSG_GO #2's value: limits no cgroup enforces, for which rlimits stand in. */
@@ -37,12 +43,14 @@ struct pj_msg {
 
 /* socketpair(AF_UNIX, SOCK_SEQPACKET|SOCK_CLOEXEC). */
 int pj_sync_open(int fds[2], struct pj_err *err);
-#define PJ_SYNC_MAX_FDS 4
+#define PJ_SYNC_MAX_FDS 12
 
 /* Send a message, with an optional fd (-1 for none). */
 int pj_sync_send(int fd, const struct pj_msg *msg, int pass_fd);
 /* The same with up to PJ_SYNC_MAX_FDS fds. */
 int pj_sync_sendv(int fd, const struct pj_msg *msg, const int *fds, unsigned nfds);
+/* Any datagram (pyjail serve's JSON for the zygote) with up to PJ_SYNC_MAX_FDS fds. */
+int pj_sync_send_raw(int fd, const void *data, size_t len, const int *fds, unsigned nfds);
 /* Receive a message and up to max passed fds (close-on-exec); extra fds are
  * closed.  Returns as pj_sync_recv. */
 int pj_sync_recvv(int fd, struct pj_msg *msg, int *fds, unsigned max, unsigned *ret_n);
