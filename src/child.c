@@ -23,6 +23,7 @@
 
 #include "caps.h"
 #include "cgroup.h"
+#include "keeper.h"
 #include "landlock.h"
 #include "mounts.h"
 #include "net.h"
@@ -131,6 +132,24 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* pyjail serve's zygote: the interpreter gets its channel to the server as fd 3
+ * and keeps the ambient capabilities it needs to join prepared jails; Landlock
+ * and seccomp come per request, in each fork (zygote.py). */
+static __attribute__((noreturn)) void zygote_exec(const struct pj_launch *l, int status_w)
+{
+	const struct pj_plan *p = l->plan;
+	int e;
+
+	if (l->zygote_fd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(l->zygote_fd, 3) < 0)
+		goto fail;
+	environ = p->envp;
+	execve(p->exec_path, p->argv, p->envp);
+fail:
+	e = errno;
+	(void)pj_write_all(status_w, &e, sizeof(e));
+	_exit(127);
+}
+
 /* The payload: fds 1 and 2 from the parent's pipes, nothing else open at exec,
  * the seccomp filter last, then execve.  On failure the errno goes to init. */
 static __attribute__((noreturn)) void payload(const struct pj_launch *l, int status_w)
@@ -146,6 +165,8 @@ static __attribute__((noreturn)) void payload(const struct pj_launch *l, int sta
 	/* Everything above 2 is closed at exec, whatever pyjail forgot. */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		goto fail;
+	if (l->zygote_fd >= 0)
+		zygote_exec(l, status_w);
 	/* After no_new_privs (caps.c), before seccomp, whose list lacks Landlock's calls. */
 	if (pj_landlock_apply(p, &landlock_abi, &err) < 0) {
 		errno = err.code ? err.code : EPERM;
@@ -243,6 +264,8 @@ static __attribute__((noreturn)) void run_init(const struct pj_launch *l)
 	if (l->stderr_w >= 0)
 		close(l->stderr_w);
 	report_exec(l, pipefd[0]);
+	if (l->zygote_fd >= 0)
+		pj_keeper_main(l, pid);
 	init_loop(l, pid, &set);
 }
 
@@ -295,7 +318,8 @@ void pj_child_main(const struct pj_launch *l)
 	/* A new session: no controlling terminal to push input into (TIOCSTI). */
 	if (setsid() < 0)
 		die(l->sync_fd, (pj_fail(&err, errno, "setsid"), &err), PJ_STAGE_CAPS);
-	if (pj_caps_drop_all(p->inner_uid == 0, &err) < 0)
+	if ((l->zygote_fd >= 0 ? pj_caps_zygote(&err) : pj_caps_drop_all(p->inner_uid == 0, &err)) <
+	    0)
 		die(l->sync_fd, &err, PJ_STAGE_CAPS);
 	times.t[4] = pj_now_ns();
 	if (p->timings)

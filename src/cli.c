@@ -203,6 +203,16 @@ static int parse_python(struct pj_cli *cli, int argc, char **argv, int i, struct
 	return 0;
 }
 
+static int parse_longs(struct pj_cli *cli, int argc, char **argv, int *i, struct pj_err *err)
+{
+	for (; *i < argc && strncmp(argv[*i], "--", 2) == 0 && argv[*i][2]; ++*i) {
+		int r = parse_long(cli, argc, argv, i, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* serve and client need a socket; serve takes no program, --group only serve. */
 static int check_subcommand(const struct pj_cli *cli, int argc, int i, struct pj_err *err)
 {
@@ -230,16 +240,16 @@ int pj_cli_parse(int argc, char **argv, struct pj_cli *ret, struct pj_err *err)
 	cli.py_flags = calloc((size_t)argc + 1, sizeof(char *));
 	if (!cli.py_flags)
 		return pj_fail(err, ENOMEM, "arguments");
-	/* "serve" and "client" come first; their options follow them. */
-	if (argc > 1 && (strcmp(argv[1], "serve") == 0 || strcmp(argv[1], "client") == 0)) {
-		cli.mode = argv[1][0] == 's' ? PJ_MODE_SERVE : PJ_MODE_CLIENT;
-		i = 2;
+	r = parse_longs(&cli, argc, argv, &i, err);
+	/* "serve" and "client" take the usual options before and after them. */
+	if (r >= 0 && cli.mode == PJ_MODE_PYTHON && i < argc &&
+	    (strcmp(argv[i], "serve") == 0 || strcmp(argv[i], "client") == 0)) {
+		cli.mode = argv[i][0] == 's' ? PJ_MODE_SERVE : PJ_MODE_CLIENT;
+		i++;
+		r = parse_longs(&cli, argc, argv, &i, err);
 	}
-	for (; i < argc && strncmp(argv[i], "--", 2) == 0 && argv[i][2]; i++) {
-		r = parse_long(&cli, argc, argv, &i, err);
-		if (r < 0)
-			goto fail;
-	}
+	if (r < 0)
+		goto fail;
 	r = check_subcommand(&cli, argc, i, err);
 	if (r < 0)
 		goto fail;

@@ -110,8 +110,8 @@ static int check_host_ids(const struct pj_plan *p, struct pj_err *err)
 }
 
 /* The record's "limits": each value and what really enforces it on this host. */
-static void report_limits(const struct pj_plan *p, const struct pj_cgroup *cg,
-			  struct pj_result *res)
+void pj_jail_report_limits(const struct pj_plan *p, const struct pj_cgroup *cg,
+			   struct pj_result *res)
 {
 	const struct pj_config *c = p->cfg;
 	const char *cgm = pj_cgroup_enforcer(cg, "memory"), *cgp = pj_cgroup_enforcer(cg, "pids");
@@ -157,6 +157,9 @@ struct run {
 	int pidfd;
 	struct pj_cgroup *cg;
 	unsigned long long t_start;
+	int ctl_fd; /* pyjail serve's cold path: the client */
+	int (*on_ctl)(void *arg);
+	void *ctl_arg;
 };
 
 static void run_close(struct run *r)
@@ -308,26 +311,28 @@ static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
 		waitpid(pid, NULL, 0);
 		return ret;
 	}
-	report_limits(p, r->cg, res);
+	pj_jail_report_limits(p, r->cg, res);
 	/* A child that already failed has closed its end: its error message is
 	 * waiting on the socket for the supervisor. */
 	(void)release(r);
 	return 0;
 }
 
-int pj_jail_start(const struct pj_plan *p, struct pj_result *res, struct pj_jail **ret,
-		  struct pj_err *err)
+static int start(const struct pj_plan *p, int zygote_fd, struct pj_result *res,
+		 struct pj_jail **ret, struct pj_err *err)
 {
 	struct run *r = calloc(1, sizeof(*r));
 	int rc;
 
 	if (!r)
 		return pj_fail(err, ENOMEM, "jail");
-	*r = (struct run){ .l = { .plan = p, .rootfs_fd = -1, .seccomp_fd = -1 },
+	*r = (struct run){ .l = { .plan = p, .rootfs_fd = -1, .seccomp_fd = -1,
+				  .zygote_fd = zygote_fd },
 			   .sync = { -1, -1 },
 			   .out = { -1, -1 },
 			   .err = { -1, -1 },
-			   .pidfd = -1 };
+			   .pidfd = -1,
+			   .ctl_fd = -1 };
 	rc = prepare(r, p, err);
 	res->t[PJ_T_PREPARED] = pj_now_ns();
 	if (rc >= 0)
@@ -340,6 +345,34 @@ int pj_jail_start(const struct pj_plan *p, struct pj_result *res, struct pj_jail
 	return 0;
 }
 
+int pj_jail_start(const struct pj_plan *p, struct pj_result *res, struct pj_jail **ret,
+		  struct pj_err *err)
+{
+	return start(p, -1, res, ret, err);
+}
+
+int pj_jail_start_zygote(const struct pj_plan *p, int zygote_fd, struct pj_result *res,
+			 struct pj_jail **ret, struct pj_err *err)
+{
+	return start(p, zygote_fd, res, ret, err);
+}
+
+int pj_jail_sync_fd(const struct pj_jail *j)
+{
+	return ((const struct run *)j)->sync[0];
+}
+
+int pj_jail_pidfd(const struct pj_jail *j)
+{
+	return ((const struct run *)j)->pidfd;
+}
+
+void pj_jail_output_fds(const struct pj_jail *j, int *ret_out, int *ret_err)
+{
+	*ret_out = ((const struct run *)j)->out[0];
+	*ret_err = ((const struct run *)j)->err[0];
+}
+
 int pj_jail_wait(struct pj_jail *j, struct pj_result *res, struct pj_err *err)
 {
 	struct run *r = (struct run *)j;
@@ -347,7 +380,13 @@ int pj_jail_wait(struct pj_jail *j, struct pj_result *res, struct pj_err *err)
 			      .cg = r->cg,
 			      .pidfd = r->pidfd,
 			      .sync_fd = r->sync[0],
-			      .t_start = r->t_start };
+			      .t_start = r->t_start,
+			      .sig_pidfd = -1,
+			      .ns_pidfd = -1,
+			      .notify_fd = -1,
+			      .ctl_fd = r->ctl_fd,
+			      .on_ctl = r->on_ctl,
+			      .ctl_arg = r->ctl_arg };
 
 	w.out_r = TAKE_FD(r->out[0]);
 	w.err_r = TAKE_FD(r->err[0]);
@@ -363,4 +402,24 @@ void pj_jail_free(struct pj_jail *j)
 	run_close(r);
 	pj_cgroup_destroy(r->cg);
 	free(r);
+}
+
+void pj_jail_forget(struct pj_jail *j)
+{
+	struct run *r = (struct run *)j;
+
+	if (!r)
+		return;
+	run_close(r);
+	pj_cgroup_release(r->cg);
+	free(r);
+}
+
+void pj_jail_set_ctl(struct pj_jail *j, int fd, int (*on_ctl)(void *arg), void *arg)
+{
+	struct run *r = (struct run *)j;
+
+	r->ctl_fd = fd;
+	r->on_ctl = on_ctl;
+	r->ctl_arg = arg;
 }

@@ -1,0 +1,337 @@
+/* handler.c: one pyjail serve request, in a process forked for it by serve.c.
+ *
+ * Warm: the request goes to the interpreter waiting in a prepared jail (its
+ * argv, environment, limits and stdio; zygote.py), and the handler supervises
+ * it as the cold path supervises its jail (supervisor.c), with the client's
+ * connection as the one extra input (signals, or a client that went away).
+ * Cold (interpreter options, an interactive terminal, limits fixed when a jail is
+ * prepared, or no pool): the cold path itself, with the client's stdio.  Either
+ * way the record goes back before the jail's cgroup is removed. */
+#include "handler.h"
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "jail.h"
+#include "plan.h"
+#include "supervisor.h"
+#include "sync.h"
+#include "util.h"
+
+#define SEND_TIMEOUT_MS 5000
+
+int pj_handler_send_record(int conn, const struct pj_result *res, bool with_output)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct timeval tv = { SEND_TIMEOUT_MS / 1000, 0 };
+	int r = 0;
+
+	if (!f)
+		return -ENOMEM;
+	pj_result_write_json(f, res, with_output);
+	fclose(f);
+	/* A client that does not read its reply cannot hold a handler forever. */
+	(void)setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	(void)fcntl(conn, F_SETFL, fcntl(conn, F_GETFL) & ~O_NONBLOCK);
+	for (size_t off = 0; off < len;) {
+		ssize_t n = send(conn, text + off, len - off, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(text);
+	return r;
+}
+
+void pj_handler_send_error(int conn, const struct pj_err *err)
+{
+	struct pj_result res = { .status = PJ_ST_SETUP_ERROR, .exit_code = -1, .error = *err };
+
+	(void)pj_handler_send_record(conn, &res, false);
+}
+
+/* Control lines from the client: {"signal": N}.  EOF: the client is gone. */
+static int on_ctl(void *arg)
+{
+	static const int allowed[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+	struct pj_handler *h = arg;
+	ssize_t n = recv(h->conn, h->ctl + h->ctl_len, sizeof(h->ctl) - 1 - h->ctl_len,
+			 MSG_DONTWAIT);
+	char *nl;
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		return -1;
+	h->ctl_len += n > 0 ? (size_t)n : 0;
+	h->ctl[h->ctl_len] = '\0';
+	while ((nl = strchr(h->ctl, '\n'))) {
+		json_t *o = json_loadb(h->ctl, (size_t)(nl - h->ctl), 0, NULL);
+		int sig = (int)json_integer_value(json_object_get(o, "signal"));
+		for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
+			if (sig == allowed[i])
+				(void)syscall(SYS_pidfd_send_signal, h->sig_pidfd, sig, NULL, 0);
+		json_decref(o);
+		h->ctl_len -= (size_t)(nl + 1 - h->ctl);
+		memmove(h->ctl, nl + 1, h->ctl_len + 1);
+	}
+	if (h->ctl_len == sizeof(h->ctl) - 1)
+		h->ctl_len = 0; /* an overlong line is dropped */
+	return 0;
+}
+
+/* Capture mode: the request's "stdin" as a file the program reads. */
+static int stdin_file(const struct pj_request *req, struct pj_err *err)
+{
+	int fd = memfd_create("stdin", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return pj_fail(err, errno, "memfd");
+	if ((req->stdin_len && pj_write_all(fd, req->stdin_data, req->stdin_len) < 0) ||
+	    lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return pj_fail(err, errno, "stdin");
+	}
+	return fd;
+}
+
+static json_t *strv(char **v)
+{
+	json_t *a = json_array();
+
+	for (; v && *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
+static void add_rlimit(json_t *a, int res, uint64_t v)
+{
+	json_int_t x = v == PJ_UNLIMITED ? -1 : (json_int_t)v;
+
+	json_array_append_new(a, json_pack("[iII]", res, x, x));
+}
+
+/* As child.c's setup_rlimits: rlimits stand in where no cgroup enforces. */
+static json_t *rlimits(const struct pj_config *c, const struct pj_cgroup *cg)
+{
+	json_t *a = json_array();
+	uint64_t cpu = c->cpu_time.value;
+
+	add_rlimit(a, RLIMIT_FSIZE, c->file_size.value);
+	add_rlimit(a, RLIMIT_NOFILE, c->open_files.value);
+	if (!pj_cgroup_enforcer(cg, "memory"))
+		add_rlimit(a, RLIMIT_AS, c->memory.value);
+	if (!pj_cgroup_enforcer(cg, "pids"))
+		add_rlimit(a, RLIMIT_NPROC, c->pids.value);
+	if (cpu != PJ_UNLIMITED) {
+		json_int_t secs = (json_int_t)((cpu + 999999) / 1000000 +
+					       (pj_cgroup_enforcer(cg, "cpu_time") ? 1 : 0));
+		json_array_append_new(a, json_pack("[iII]", RLIMIT_CPU, secs, secs + 1));
+	}
+	return a;
+}
+
+static const char *kind_name(enum pj_pykind k)
+{
+	switch (k) {
+	case PJ_PY_CODE:
+		return "code";
+	case PJ_PY_MODULE:
+		return "module";
+	case PJ_PY_SCRIPT:
+		return "script";
+	case PJ_PY_STDIN:
+		return "stdin";
+	default:
+		return "none";
+	}
+}
+
+/* What zygote.py's _p_wait() takes. */
+static char *run_message(const struct pj_request *req, const struct pj_plan *plan,
+			 const struct pj_cgroup *cg)
+{
+	const struct pj_cli *cli = &req->cli;
+	json_t *m = json_pack("{sssssosososo}", "kind", kind_name(cli->pykind), "target",
+			      cli->pytarget ? cli->pytarget : "", "args", strv(cli->args),
+			      "orig_argv", strv(plan->argv), "env", strv(plan->envp), "rlimits",
+			      rlimits(&req->cfg, cg));
+	char *text;
+
+	if (!m)
+		return NULL;
+	if (plan->has_script) {
+		const char *dst = plan->binds[plan->n_binds - 1].dst;
+		/* Only /tmp is writable there; elsewhere the source lives in linecache. */
+		if (strncmp(dst, "/tmp/", 5) == 0)
+			json_object_set_new(m, "script_path", json_string(dst));
+		json_object_set_new(m, req->script_text ? "script_text" : "script_b64",
+				    json_string(req->script_text ? req->script_text
+								 : req->script_b64));
+	}
+	text = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	return text;
+}
+
+static int send_run(struct pj_handler *h, const struct pj_plan *plan, int *out, int *errp,
+		    struct pj_err *err)
+{
+	_cleanup_free_ char *msg = run_message(h->req, plan, h->slot->cg);
+	int in = h->fds[0], fds[3], r;
+
+	if (!msg)
+		return pj_fail(err, ENOMEM, "request");
+	if (in < 0 && (in = stdin_file(h->req, err)) < 0)
+		return in;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
+		return pj_fail(err, errno, "pipe");
+	fds[0] = in;
+	fds[1] = out[1];
+	fds[2] = errp[1];
+	r = pj_sync_send_raw(h->slot->jp_sock, msg, strlen(msg), fds, 3);
+	close(out[1]);
+	close(errp[1]);
+	if (in != h->fds[0])
+		close(in);
+	if (r < 0)
+		return pj_fail(err, -r, "hand the request to its jail");
+	return 0;
+}
+
+/* Without --json, output goes straight to the client's own stdout and stderr. */
+static void pass_through(const struct pj_handler *h, const struct pj_plan *plan)
+{
+	if (!plan->json && h->fds[1] >= 0) {
+		dup2(h->fds[1], 1);
+		dup2(h->fds[2], 2);
+	}
+}
+
+static int run_warm(struct pj_handler *h, const struct pj_plan *plan, struct pj_result *res,
+		    struct pj_err *err)
+{
+	struct pj_slot *s = h->slot;
+	int out[2], errp[2], r;
+	struct pj_watch w = { .plan = plan,
+			      .cg = s->cg,
+			      .pidfd = s->j_pidfd,
+			      .sync_fd = s->jp_sock,
+			      .foreign = true,
+			      .sig_pidfd = s->p_pidfd,
+			      .ns_pidfd = s->ns_pidfd,
+			      .notify_fd = TAKE_FD(s->notify_fd),
+			      .ctl_fd = h->conn,
+			      .on_ctl = on_ctl,
+			      .ctl_arg = h };
+
+	h->sig_pidfd = s->p_pidfd;
+	pj_jail_report_limits(plan, s->cg, res);
+	w.t_start = pj_now_ns();
+	r = send_run(h, plan, out, errp, err);
+	if (r < 0)
+		return r;
+	pass_through(h, plan);
+	w.out_r = out[0];
+	w.err_r = errp[0];
+	return pj_supervise(&w, res, err);
+}
+
+/* A script for a cold jail: its text in a private file that the plan binds. */
+static int script_file(struct pj_handler *h, struct pj_plan *plan, char *dir, size_t size,
+		       struct pj_err *err)
+{
+	struct pj_bind *b = &plan->binds[plan->n_binds - 1];
+	char *path;
+	int fd;
+
+	if (!h->req->script_text)
+		return pj_fail(err, 0, "request: a base64 script needs a prepared jail (no python_flags)");
+	snprintf(dir, size, "/tmp/pyjail-serve-XXXXXX");
+	if (!mkdtemp(dir))
+		return pj_fail(err, errno, "script directory");
+	if (asprintf(&path, "%s/script.py", dir) < 0)
+		return pj_fail(err, ENOMEM, "script");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || pj_write_all(fd, h->req->script_text, strlen(h->req->script_text)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return pj_fail(err, errno, "script file");
+	}
+	close(fd);
+	free(b->src);
+	b->src = path;
+	return 0;
+}
+
+static int run_cold(struct pj_handler *h, struct pj_plan *plan, struct pj_result *res,
+		    struct pj_err *err)
+{
+	struct pj_jail *j = NULL;
+	char dir[64] = "";
+	int in = h->fds[0], r = 0;
+
+	if (plan->has_script)
+		r = script_file(h, plan, dir, sizeof(dir), err);
+	if (r >= 0 && in < 0)
+		r = in = stdin_file(h->req, err);
+	if (r < 0)
+		return r;
+	dup2(in, 0);
+	pass_through(h, plan);
+	r = pj_jail_start(plan, res, &j, err);
+	if (r >= 0) {
+		h->sig_pidfd = pj_jail_pidfd(j);
+		pj_jail_set_ctl(j, h->conn, on_ctl, h);
+		r = pj_jail_wait(j, res, err);
+	}
+	if (dir[0]) {
+		char path[96];
+		snprintf(path, sizeof(path), "%s/script.py", dir);
+		unlink(path);
+		rmdir(dir);
+	}
+	/* The record first, then the cleanup. */
+	if (r >= 0)
+		(void)pj_handler_send_record(h->conn, res, plan->json);
+	pj_jail_free(j);
+	return r;
+}
+
+int pj_handler_run(struct pj_handler *h)
+{
+	struct pj_result res = { .exit_code = -1 };
+	struct pj_plan plan;
+	struct pj_err err = { 0 };
+	int r = pj_plan_build(&h->req->cfg, &h->req->cli, geteuid(), getegid(), &plan, &err);
+
+	if (r >= 0 && h->slot) {
+		r = run_warm(h, &plan, &res, &err);
+		if (r >= 0)
+			(void)pj_handler_send_record(h->conn, &res, plan.json);
+		pj_slot_close(h->slot, true);
+	} else if (r >= 0) {
+		r = run_cold(h, &plan, &res, &err);
+	}
+	if (r < 0) {
+		pj_handler_send_error(h->conn, &err);
+		if (h->slot)
+			pj_slot_close(h->slot, true);
+	}
+	return 0;
+}

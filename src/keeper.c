@@ -1,0 +1,199 @@
+/* keeper.c: the init of pyjail serve's zygote jail, and the jails it prepares.
+ *
+ * The zygote is a jail launched like any other (jail.c, child.c) whose payload is
+ * a pristine interpreter waiting for work (zygote.py) and whose init, this
+ * keeper, still holds every capability of the jail's user namespace.  For each
+ * PJ_MSG_PREPARE from the server the keeper forks a process that unshares new
+ * mount, network, IPC, UTS and PID namespaces and forks the new PID namespace's
+ * init: that init gives the view its own /proc, /tmp and /dev/shm, brings up
+ * loopback, says PJ_MSG_GO and then only reaps.  The interpreter's fork for the
+ * request joins these namespaces later (zygote.py).  Nothing here runs request
+ * code, and nothing here prints: errors go to the server as PJ_MSG_ERROR. */
+#include "keeper.h"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "mounts.h"
+#include "net.h"
+#include "sync.h"
+#include "util.h"
+
+#define PREPARED_NS (CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID)
+
+static __attribute__((noreturn)) void fail(int sock, struct pj_err *err, enum pj_stage st)
+{
+	err->stage = st;
+	(void)pj_sync_send_error(sock, err);
+	_exit(PJ_EXIT_SETUP);
+}
+
+/* Keep only fd 0-2 and sock (moved to 3): the keeper's fds are not the jail's. */
+static int keep_only(int sock)
+{
+	if (sock != 3 && dup2(sock, 3) < 0)
+		return -1;
+	return (int)syscall(SYS_close_range, 4, ~0U, 0);
+}
+
+/* The namespaces to join, as nsfs files: setns on them checks capabilities only,
+ * where a pidfd would also need ptrace access to this non-dumpable init. */
+static const char *const ns_files[PJ_PREPARED_NS] = { "pid", "mnt", "net", "ipc", "uts" };
+
+static int open_ns(int *fds, struct pj_err *err)
+{
+	for (int i = 0; i < PJ_PREPARED_NS; i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_files[i]);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			return pj_fail(err, errno, "open %s", path);
+	}
+	return 0;
+}
+
+/* The prepared jail's init: its own /proc, /tmp, /dev/shm and loopback; then,
+ * powerless and not dumpable, it only reaps.  It never exits by itself: the
+ * server kills it when the request is done, and with it every process left in
+ * the PID namespace. */
+static __attribute__((noreturn)) void jail_init(const struct pj_config *cfg, int sock)
+{
+	struct pj_err err = { 0 };
+	struct pj_msg go = { .type = PJ_MSG_GO };
+	int ns[PJ_PREPARED_NS];
+	sigset_t all;
+
+	prctl(PR_SET_DUMPABLE, 0);
+	if (pj_mounts_renew(cfg, &err) < 0)
+		fail(sock, &err, PJ_STAGE_MOUNTS);
+	if (pj_net_setup_loopback(&err) < 0)
+		fail(sock, &err, PJ_STAGE_NET);
+	if (open_ns(ns, &err) < 0)
+		fail(sock, &err, PJ_STAGE_CLONE);
+	if (pj_caps_clear(&err) < 0)
+		fail(sock, &err, PJ_STAGE_CAPS);
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	(void)pj_sync_sendv(sock, &go, ns, PJ_PREPARED_NS);
+	close(sock);
+	for (int i = 0; i < PJ_PREPARED_NS; i++)
+		close(ns[i]);
+	for (;;) {
+		siginfo_t si;
+		if (sigwaitinfo(&all, &si) == SIGCHLD)
+			while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+				;
+	}
+}
+
+/* Forked by the keeper: new namespaces, then their init; report its pid. */
+static __attribute__((noreturn)) void jail_maker(const struct pj_config *cfg, int sock)
+{
+	struct pj_err err = { 0 };
+	struct pj_msg m = { .type = PJ_MSG_PID };
+	int pidfd;
+	pid_t pid;
+
+	if (keep_only(sock) < 0)
+		fail(sock, (pj_fail(&err, errno, "close fds"), &err), PJ_STAGE_CLONE);
+	sock = 3;
+	if (unshare(PREPARED_NS) < 0)
+		fail(sock, (pj_fail(&err, errno, "unshare"), &err), PJ_STAGE_CLONE);
+	pid = fork();
+	if (pid < 0)
+		fail(sock, (pj_fail(&err, errno, "fork"), &err), PJ_STAGE_CLONE);
+	if (pid == 0)
+		jail_init(cfg, sock);
+	/* The init is reparented to the keeper, which reaps it. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		fail(sock, (pj_fail(&err, errno, "pidfd_open"), &err), PJ_STAGE_CLONE);
+	m.value = pid;
+	(void)pj_sync_send(sock, &m, pidfd);
+	_exit(0);
+}
+
+/* PJ_MSG_PREPARE: answer PJ_MSG_JAIL with the new jail's socket at once; its
+ * PJ_MSG_PID and PJ_MSG_GO (or an error) follow on that socket. */
+static void prepare(const struct pj_launch *l)
+{
+	struct pj_msg m = { .type = PJ_MSG_JAIL };
+	struct pj_err err = { 0 };
+	int sp[2];
+	pid_t pid;
+
+	if (pj_sync_open(sp, &err) < 0) {
+		(void)pj_sync_send_error(l->sync_fd, &err);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(sp[0]);
+		jail_maker(l->plan->cfg, sp[1]);
+	}
+	close(sp[1]);
+	if (pid < 0) {
+		pj_fail(&err, errno, "fork");
+		(void)pj_sync_send_error(l->sync_fd, &err);
+	} else {
+		(void)pj_sync_send(l->sync_fd, &m, sp[0]);
+	}
+	close(sp[0]);
+}
+
+/* Reap; when the interpreter itself is gone, so is the zygote. */
+static void reap(const struct pj_launch *l, pid_t zygote)
+{
+	int status;
+	pid_t dead;
+
+	while ((dead = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
+		if (dead == zygote) {
+			struct pj_msg m = { .type = PJ_MSG_STATUS, .value = status };
+			(void)pj_sync_send(l->sync_fd, &m, -1);
+			_exit(0);
+		}
+	}
+}
+
+void pj_keeper_main(const struct pj_launch *l, pid_t zygote)
+{
+	struct pollfd pfd[2] = { { .fd = l->sync_fd, .events = POLLIN } };
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	pfd[1].fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	pfd[1].events = POLLIN;
+	if (pfd[1].fd < 0)
+		_exit(PJ_EXIT_SETUP);
+	for (;;) {
+		struct pj_msg m;
+		if (poll(pfd, 2, -1) < 0)
+			continue;
+		if (pfd[1].revents) {
+			struct signalfd_siginfo si;
+			while (read(pfd[1].fd, &si, sizeof(si)) > 0)
+				;
+			reap(l, zygote);
+		}
+		if (!pfd[0].revents)
+			continue;
+		/* EOF: the server is gone, and with the keeper the whole zygote goes. */
+		if (pj_sync_recv(l->sync_fd, &m, NULL) <= 0)
+			_exit(0);
+		if (m.type == PJ_MSG_PREPARE)
+			prepare(l);
+	}
+}

@@ -1,0 +1,351 @@
+# zygote.py: pyjail serve's pristine interpreter.
+#
+# Runs as `python3 -c <this file>` as the payload of the zygote jail (keeper.c),
+# with fd 3 its channel to the server and, as ambient capabilities, only what
+# joining a prepared jail needs.  It never runs request code itself.  For each
+# "spawn" it forks J; J enters the prepared jail's PID namespace and forks P; P
+# joins the request's cgroup and the jail's other namespaces, drops everything
+# (capabilities, Landlock, no_new_privs, seccomp: the cold path's order), reports
+# ready and waits.  When the request arrives P takes its stdio, argv and
+# environment and returns to the module level below, which runs the program as
+# python3 would.  J only waits for P and reports its wait status.
+#
+# Messages to the server are struct pj_msg (sync.h); the server's are JSON.
+import ctypes
+import json
+import os
+import socket
+import struct
+import sys
+
+_G = globals()
+_MSG = struct.Struct("=ii8Qii256s")
+(_GO, _RUNNING, _ERROR, _STATUS, _NOTIFY_FD, _TIMES, _PREPARE, _JAIL, _PID) = range(1, 10)
+_ST_CGROUP, _ST_CLONE, _ST_MOUNTS, _ST_CAPS, _ST_SECCOMP, _ST_EXEC = 3, 4, 6, 8, 9, 10
+_NEWNS, _NEWCGROUP, _NEWUTS, _NEWIPC, _NEWPID, _NEWNET = (
+    0x20000, 0x02000000, 0x04000000, 0x08000000, 0x20000000, 0x40000000)
+_SYS_CAPSET, _SYS_SETNS, _SYS_SECCOMP = 126, 308, 317
+_SYS_LL_CREATE, _SYS_LL_ADD, _SYS_LL_RESTRICT = 444, 445, 446
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+
+
+class _Fail(Exception):
+    def __init__(self, stage, what):
+        super().__init__(what)
+        self.stage = stage
+
+
+def _send(sock, kind, value=0, fds=(), stage=0, code=0, text=""):
+    data = _MSG.pack(kind, value, *([0] * 8), code, stage, text.encode()[:255])
+    socket.send_fds(sock, [data], list(fds))
+
+
+def _call(stage, what, fn, *args):
+    r = fn(*args)
+    if r < 0:
+        e = ctypes.get_errno()
+        raise _Fail(stage, "%s: %s" % (what, os.strerror(e)))
+    return r
+
+
+def _sys(stage, what, nr, *args):
+    return _call(stage, what, _libc.syscall, ctypes.c_long(nr), *args)
+
+
+def _prctl(what, option, *args):
+    a = [ctypes.c_ulong(x) for x in args] + [ctypes.c_ulong(0)] * (4 - len(args))
+    return _call(_ST_CAPS, what, _libc.prctl, ctypes.c_int(option), *a)
+
+
+def _drop_caps(inner_root):
+    if inner_root:  # uid 0 inside would get its capabilities back at execve
+        _prctl("lock securebits", 28, 0x2F)
+    cap = 0
+    while _libc.prctl(24, ctypes.c_ulong(cap), 0, 0, 0) == 0:  # PR_CAPBSET_DROP
+        cap += 1
+    _prctl("clear ambient capabilities", 47, 4)  # PR_CAP_AMBIENT, CLEAR_ALL
+    hdr = struct.pack("=Ii", 0x20080522, 0)
+    _sys(_ST_CAPS, "clear capabilities", _SYS_CAPSET, hdr, bytes(24))
+    _prctl("set no_new_privs", 38, 1)
+
+
+def _landlock(spec):
+    if not spec:
+        return
+    attr = struct.pack("=QQQ", spec["handled"], 0, spec["scoped"])
+    rs = _sys(_ST_CAPS, "landlock: create ruleset", _SYS_LL_CREATE, attr, len(attr), 0)
+    try:
+        for path, rights in spec["rules"]:
+            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            try:
+                import stat as _stat
+                if not _stat.S_ISDIR(os.fstat(fd).st_mode):
+                    rights &= spec["file_rights"]
+                rule = struct.pack("=Qi", rights, fd)
+                _sys(_ST_CAPS, "landlock: rule for '%s'" % path, _SYS_LL_ADD, rs, 1, rule, 0)
+            finally:
+                os.close(fd)
+        _sys(_ST_CAPS, "landlock: restrict", _SYS_LL_RESTRICT, rs, 0)
+    finally:
+        os.close(rs)
+
+
+class _Fprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def _seccomp(blob):
+    """Install the server's filter (seccomp.c's blob); return the listener fd or -1."""
+    if not blob:
+        return -1
+    if blob[:8] != b"PJBPF001" or len(blob) <= 16 or (len(blob) - 16) % 8:
+        raise _Fail(_ST_SECCOMP, "the seccomp program is malformed")
+    listener = struct.unpack_from("=I", blob, 8)[0] & 1
+    buf = ctypes.create_string_buffer(blob[16:], len(blob) - 16)
+    prog = _Fprog((len(blob) - 16) // 8, ctypes.addressof(buf))
+    return _sys(_ST_SECCOMP, "install the seccomp filter", _SYS_SECCOMP, 1,
+                8 if listener else 0, ctypes.byref(prog))
+
+
+def _enter(ns, cgroup_fds, cwd):
+    """P: the request's cgroup, then the prepared jail's namespaces."""
+    for fd in cgroup_fds:
+        try:
+            os.write(fd, b"0")
+        except OSError as e:
+            raise _Fail(_ST_CGROUP, "join the cgroup: %s" % e.strerror)
+        os.close(fd)
+    for fd, kind in zip(ns[1:], (_NEWNS, _NEWNET, _NEWIPC, _NEWUTS)):
+        _sys(_ST_CLONE, "setns", _SYS_SETNS, fd, kind)
+    for fd in ns:
+        os.close(fd)
+    _call(_ST_CGROUP, "unshare cgroup namespace", _libc.unshare, _NEWCGROUP)
+    try:
+        os.chdir(cwd)
+    except OSError as e:
+        raise _Fail(_ST_MOUNTS, "working directory '%s': %s" % (cwd, e.strerror))
+    os.setsid()
+
+
+def _p_prepare(sock, init, ns, cgroup_fds):
+    _enter(ns, cgroup_fds, init["cwd"])
+    _drop_caps(init["inner_root"])
+    _landlock(init["landlock"])
+    notify = _seccomp(init["seccomp"])
+    if notify >= 0:
+        _send(sock, _NOTIFY_FD, fds=[notify])
+        os.close(notify)
+    _send(sock, _GO)
+
+
+def _p_wait(sock):
+    """P: wait for the request; take its stdio, limits and environment."""
+    data, fds, _, _ = socket.recv_fds(sock, 1 << 24, 3)
+    if not data or len(fds) != 3:
+        os._exit(0)
+    req = json.loads(data)
+    for res, soft, hard in req["rlimits"]:
+        sys.modules["resource"].setrlimit(res, (soft, hard))
+    for i, fd in enumerate(fds):
+        os.dup2(fd, i)
+        os.close(fd)
+    if req["kind"] == "script":
+        _script(req)
+    os.environ.clear()
+    os.environ.update(kv.split("=", 1) for kv in req["env"])
+    _send(sock, _RUNNING)
+    sock.close()
+    return req
+
+
+def _script(req):
+    """The script's text: a file where the jail may write (/tmp), else only
+    in linecache, so that tracebacks still show its lines."""
+    if "script_text" in req:
+        data = req["script_text"].encode("utf-8", "surrogateescape")
+    else:
+        import base64 as _b64
+        data = _b64.b64decode(req["script_b64"])
+    req["script_data"] = data
+    path = req.get("script_path")
+    if path:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+    else:
+        import linecache as _lc
+        text = data.decode("utf-8", "replace")
+        _lc.cache[req["target"]] = (len(data), None, text.splitlines(True), req["target"])
+
+
+def _p_main(sock, init, ns, cgroup_fds):
+    try:
+        _p_prepare(sock, init, ns, cgroup_fds)
+        return _p_wait(sock)
+    except _Fail as e:
+        _send(sock, _ERROR, stage=e.stage, text=str(e))
+    except Exception as e:  # a bug here must not leave a half-made jail
+        _send(sock, _ERROR, stage=_ST_EXEC, text="zygote: %r" % (e,))
+    os._exit(125)
+
+
+def _j_main(zsock, sock, init, fds):
+    """J: enter the jail's PID namespace, fork P, report P and its end."""
+    zsock.close()
+    ns, cgroup_fds = fds[:5], fds[5:]
+    try:
+        _sys(_ST_CLONE, "setns pid", _SYS_SETNS, ns[0], _NEWPID)
+    except _Fail as e:
+        _send(sock, _ERROR, stage=e.stage, text=str(e))
+        os._exit(125)
+    pid = os.fork()
+    if pid == 0:
+        return _p_main(sock, init, ns, cgroup_fds)
+    try:
+        for fd in fds:
+            os.close(fd)
+        pfd, jfd = os.pidfd_open(pid), os.pidfd_open(os.getpid())
+        _send(sock, _PID, value=pid, fds=[pfd, jfd])
+        os.close(pfd)
+        os.close(jfd)
+        _, status = os.waitpid(pid, 0)
+        _send(sock, _STATUS, value=status)
+    except OSError:
+        pass  # the server gave up on this jail: nobody to tell
+    os._exit(0)
+
+
+def _serve():
+    """The zygote's loop; returns only in P, with the request."""
+    zsock = socket.socket(fileno=3)
+    data, fds, _, _ = socket.recv_fds(zsock, 1 << 16, 1)
+    init = json.loads(data)
+    blob = b""
+    if fds:
+        blob = os.pread(fds[0], 1 << 20, 0)
+        os.close(fds[0])
+    init["seccomp"] = blob
+    while True:
+        data, fds, _, _ = socket.recv_fds(zsock, 1 << 16, 16)
+        if not data:
+            os._exit(0)
+        if len(fds) < 6:
+            for fd in fds:
+                os.close(fd)
+            continue
+        if os.fork() == 0:
+            sock = socket.socket(fileno=fds[0])
+            return _j_main(zsock, sock, init, fds[1:])
+        for fd in fds:
+            os.close(fd)
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+
+
+def _main_module(req):
+    """A fresh __main__ and sys.argv/sys.path[0] as python3 sets them for req."""
+    m = type(sys)("__main__")
+    old = sys.modules["__main__"]
+    m.__loader__, m.__annotations__, m.__builtins__ = old.__loader__, {}, old.__builtins__
+    kind, target = req["kind"], req["target"]
+    sys.argv = [{"code": "-c", "module": "-m", "stdin": "-", "none": ""}.get(kind, target)]
+    sys.argv += req["args"]
+    sys.orig_argv = req["orig_argv"]
+    sys.path[0] = ""
+    if kind == "script":
+        m.__file__, m.__cached__ = target, None
+        from importlib.machinery import SourceFileLoader as _SFL
+        m.__loader__ = _SFL("__main__", target)
+        sys.path[0] = os.path.dirname(os.path.realpath(target))
+    elif kind in ("stdin", "none"):
+        m.__file__, m.__cached__ = "<stdin>", None
+    elif kind == "module":
+        sys.path[0] = os.getcwd()
+    sys.modules["__main__"] = m
+    return m
+
+
+def _source(req):
+    kind, target = req["kind"], req["target"]
+    if kind == "code":
+        return compile(target, "<string>", "exec", dont_inherit=True)
+    if kind == "script":
+        return compile(req["script_data"], target, "exec", dont_inherit=True)
+    return compile(sys.stdin.buffer.read(), "<stdin>", "exec", dont_inherit=True)
+
+
+def _exit_status(e):
+    """python3's exit status for a SystemExit (Python/pythonrun.c)."""
+    code = e.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        sys.stderr.write(str(code) + "\n")
+    except Exception:
+        pass
+    return 1
+
+
+def _finish(status, interrupted, keep):
+    """The observable part of Py_FinalizeEx, for this fork only: wait for threads,
+    run atexit, let go of what the program made (its __main__ and the modules it
+    imported, so their finalizers run), flush stdio.  What the zygote made stays
+    untouched: tearing it down would copy every page of its heap for nothing."""
+    if "threading" in sys.modules:
+        sys.modules["threading"]._shutdown()
+    import atexit as _ae
+    _ae._run_exitfuncs()
+    for name in [n for n in sys.modules if n not in keep][::-1]:
+        m = sys.modules.pop(name, None)
+        if m is not None and isinstance(getattr(m, "__dict__", None), dict):
+            m.__dict__.clear()
+    _main.__dict__.clear()
+    import gc as _gc
+    _gc.collect()
+    for f in (sys.stdout, sys.stderr):
+        try:
+            if f is not None:
+                f.flush()
+        except Exception:
+            status = 120 if status == 0 else status
+    if interrupted:
+        import signal as _sig
+        _sig.signal(_sig.SIGINT, _sig.SIG_DFL)
+        os.kill(os.getpid(), _sig.SIGINT)
+    os._exit(status)
+
+
+import gc  # noqa: E402
+import resource  # noqa: E402,F401  (P sets rlimits after its seccomp filter is on)
+gc.freeze()  # the zygote's objects are never collected in a fork: no page is copied for it
+_req = _serve()
+_main = _main_module(_req)
+_keep = set(sys.modules)
+del _serve, _j_main, _p_main, _p_wait, _p_prepare
+_status, _interrupted = 0, False
+try:
+    if _req["kind"] == "module":
+        import runpy as _runpy
+        _runpy._run_module_as_main(_req["target"], True)
+    else:
+        exec(_source(_req), _main.__dict__)
+except SystemExit as _e:
+    _status = _exit_status(_e)
+except BaseException as _e:
+    # As python3 reports it: the traceback starts in the program, not here.
+    _t = _e.__traceback__
+    while _t is not None and _t.tb_frame.f_globals is _G:
+        _t = _t.tb_next
+    _e.__traceback__ = _t
+    sys.last_type, sys.last_value, sys.last_traceback = type(_e), _e, _t
+    sys.excepthook(type(_e), _e, _t)
+    _status, _interrupted = 1, isinstance(_e, KeyboardInterrupt)
+    del _e, _t
+_finish(_status, _interrupted, _keep)
