@@ -18,6 +18,13 @@ Contenders (each is skipped with a note when it cannot run here):
   nsjail   (only if installed) chroot ROOTFS, cgroup v1 memory and pids limits
   crun     (only if installed) OCI bundle over ROOTFS, user ns, memory and pids limits
 
+Then, unless --no-serve, the warm path (issue 6, serve_bench.py): a `pyjail serve`
+server's latency at a steady 50 requests/s (raw protocol in capture and fds mode, and
+`pyjail client` as a process), the same against the cold path and bare python3,
+throughput with 8 concurrent clients, and a leak check of the server over
+--serve-requests requests (2000; 100000 for the full check).  --serve-only skips the
+launch benchmark.
+
 Standard library only; runs as root or as an ordinary user.  No figure here is a
 pass/fail criterion: the machines are noisy and the numbers are for people.
 """
@@ -29,12 +36,17 @@ import os
 import platform
 import resource
 import select
+import shlex
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import types
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import serve_bench  # noqa: E402  (tests/bench/serve_bench.py)
 
 PROG = "bench.py"
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -384,6 +396,8 @@ def default_rootfs(pyjail):
 def make_bpf(ctx, helper):
     """Run (or first compile) bench-seccomp; returns (bpf path, None) or (None, why)."""
     bpf = os.path.join(ctx.tmp, "bwrap.bpf")
+    if helper and not os.access(helper, os.X_OK):
+        fail(f"--seccomp-helper: '{helper}' is not an executable file")
     if not helper:
         src = os.path.join(HERE, "bench-seccomp.c")
         helper = os.path.join(ctx.tmp, "bench-seccomp")
@@ -426,7 +440,7 @@ def prepare(args):
     for p in (ctx.script, ctx.empty_conf):
         os.chmod(p, 0o644)
     ctx.bpf, ctx.bpf_note = (None, "not needed")
-    if "bwrap" in args.contenders:
+    if "bwrap" in args.contenders and not args.serve_only:
         ctx.bpf, ctx.bpf_note = make_bpf(ctx, args.seccomp_helper)
     return ctx
 
@@ -758,6 +772,43 @@ def positive(text):
     return v
 
 
+def positive_float(text):
+    try:
+        v = float(text)
+    except ValueError:
+        v = 0
+    if not v > 0 or math.isinf(v):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive number")
+    return v
+
+
+def server_args(text):
+    try:
+        return shlex.split(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"'{text}': {e}") from e
+
+
+def add_serve_args(ap):
+    g = ap.add_argument_group("the warm path (pyjail serve)")
+    x = g.add_mutually_exclusive_group()
+    x.add_argument("--no-serve", action="store_true", help="skip the serve part")
+    x.add_argument("--serve-only", action="store_true", help="only the serve part")
+    g.add_argument("--serve-rate", type=positive_float, default=50.0, metavar="N",
+                   help="requests/s of the latency part (%(default)s)")
+    g.add_argument("--serve-seconds", type=positive_float, metavar="S",
+                   help="length of the latency part (default 10, --quick 1)")
+    g.add_argument("--serve-clients", type=positive, default=8, metavar="N",
+                   help="concurrent clients of the throughput and leak parts (%(default)s)")
+    g.add_argument("--serve-throughput-seconds", type=positive_float, metavar="S",
+                   help="length of the throughput part (default 10, --quick 1)")
+    g.add_argument("--serve-requests", type=positive, metavar="N",
+                   help="requests of the leak check (default 2000, --quick 50; "
+                   "100000 for the full check)")
+    g.add_argument("--serve-args", type=server_args, default=[], metavar="'OPTS'",
+                   help="more options for `pyjail serve`, e.g. '--pool 8 --workers 4'")
+
+
 def parse_args(argv):
     ap = Parser(prog=PROG, description=__doc__.split("\n\n")[0],
                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -786,11 +837,15 @@ def parse_args(argv):
                     help=f"comma-separated subset of {','.join(CONTENDER_NAMES)}")
     ap.add_argument("--out", default="tests/bench/results.json",
                     help="JSON results file (default: %(default)s, relative to the cwd)")
+    add_serve_args(ap)
     a = ap.parse_args(argv)
     q = a.quick
     a.iterations = a.iterations or (3 if q else 40)
     a.throughput_launches = a.throughput_launches or (4 if q else 40)
     a.throughput_rounds = a.throughput_rounds or (1 if q else 3)
+    a.serve_seconds = a.serve_seconds or (1.0 if q else 10.0)
+    a.serve_throughput_seconds = a.serve_throughput_seconds or (1.0 if q else 10.0)
+    a.serve_requests = a.serve_requests or (50 if q else 2000)
     return a
 
 
@@ -836,43 +891,70 @@ def host_info():
             "python": platform.python_version(), "machine": platform.machine()}
 
 
+def run_launches(args, ctx, res, live):
+    """The launch benchmark (issue 5): fills res; the contenders it starts go to live."""
+    notes = []
+    workloads = [w for w in WORKLOADS if w.name in args.workloads]
+    info, started = select_contenders(args, ctx)
+    live += started
+    log(f"validating {len(started)} contenders on {len(workloads)} workloads")
+    slots = validated_slots(started, workloads, ctx, info, notes)
+    if not slots:
+        fail("no contender ran any workload (see the notes above)")
+    log(f"measuring {len(slots)} slots x {args.iterations} iterations")
+    step = max(1, args.iterations // 4)
+    raw = measure_launches(slots, args.iterations, ctx.tmp, lambda i, n: (
+        log(f"  iteration {i}/{n}") if i % step == 0 or i == n else None))
+    res["config"] = {"iterations": args.iterations, "rootfs": ctx.rootfs,
+                     "pyjail": ctx.pyjail, "pyjail_config": ctx.pyjail_config,
+                     "python": ctx.python, "workloads": {w.name: w.title for w in workloads},
+                     "throughput_workload": args.throughput_workload,
+                     "bwrap_seccomp": "denylist (tests/bench/bench-seccomp.c)"
+                                      if ctx.bpf else None}
+    res["contenders"] = info
+    res["notes"] = notes
+    res["launch"] = summarize_launches(raw, slots)
+    res["ratios"] = ratios_of(res["launch"])
+    res["breakdown"] = summarize_breakdown(raw, slots)
+    tw = next(w for w in WORKLOADS if w.name == args.throughput_workload)
+    tp = [c for c in started if not c.hidden and (c, tw) in slots]
+    if tp:
+        log(f"throughput: {args.throughput_rounds} rounds x {len(tp)} contenders")
+        res["throughput"] = summarize_throughput(measure_throughput(
+            tp, tw, args.throughput_launches, args.throughput_rounds),
+            args.throughput_launches, args.throughput_rounds)
+    pj = next((c for c in started if c.name == "pyjail" and info["pyjail"]["available"]),
+              None)
+    res["pyjail_rss"] = {"vmhwm_running_kb": rss_probe(pj) if pj else None}
+    res["pyjail_record"] = pyjail_record(pj, ctx.tmp) if pj else None
+
+
+def run_serve(args, ctx):
+    """The warm path (issue 6): serve_bench.py, with the cold path and bare python3
+    launched as the launch benchmark launches them."""
+    wl = next(w for w in WORKLOADS if w.name == "print")
+    bare = Bare(ctx)
+    opts = types.SimpleNamespace(
+        pyjail=ctx.pyjail, conf=ctx.pyjail_config or ctx.empty_conf, rootfs=ctx.rootfs,
+        tmp=ctx.tmp, env=SPAWN_ENV, extra=args.serve_args, rate=args.serve_rate,
+        seconds=args.serve_seconds, clients=args.serve_clients,
+        tp_seconds=args.serve_throughput_seconds, requests=args.serve_requests,
+        iterations=args.iterations, cold=Pyjail(ctx).launch(wl),
+        bare=bare.launch(wl) if bare.available() is None else None)
+    tools = types.SimpleNamespace(spawn=spawn, percentile=percentile, Launch=Launch, log=log)
+    return serve_bench.run(opts, tools)
+
+
 def run(args):
     ctx = prepare(args)
-    notes, res = [], {"schema": 1, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    res = {"schema": 1, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+           "host": host_info()}
     live = []
     try:
-        workloads = [w for w in WORKLOADS if w.name in args.workloads]
-        info, live = select_contenders(args, ctx)
-        log(f"validating {len(live)} contenders on {len(workloads)} workloads")
-        slots = validated_slots(live, workloads, ctx, info, notes)
-        if not slots:
-            fail("no contender ran any workload (see the notes above)")
-        log(f"measuring {len(slots)} slots x {args.iterations} iterations")
-        step = max(1, args.iterations // 4)
-        raw = measure_launches(slots, args.iterations, ctx.tmp, lambda i, n: (
-            log(f"  iteration {i}/{n}") if i % step == 0 or i == n else None))
-        res["host"] = host_info()
-        res["config"] = {"iterations": args.iterations, "rootfs": ctx.rootfs,
-                         "pyjail": ctx.pyjail, "pyjail_config": ctx.pyjail_config,
-                         "python": ctx.python, "workloads": {w.name: w.title for w in workloads},
-                         "throughput_workload": args.throughput_workload,
-                         "bwrap_seccomp": "denylist (tests/bench/bench-seccomp.c)"
-                                          if ctx.bpf else None}
-        res["contenders"] = info
-        res["notes"] = notes
-        res["launch"] = summarize_launches(raw, slots)
-        res["ratios"] = ratios_of(res["launch"])
-        res["breakdown"] = summarize_breakdown(raw, slots)
-        tw = next(w for w in WORKLOADS if w.name == args.throughput_workload)
-        tp = [c for c in live if not c.hidden and (c, tw) in slots]
-        if tp:
-            log(f"throughput: {args.throughput_rounds} rounds x {len(tp)} contenders")
-            res["throughput"] = summarize_throughput(measure_throughput(
-                tp, tw, args.throughput_launches, args.throughput_rounds),
-                args.throughput_launches, args.throughput_rounds)
-        pj = next((c for c in live if c.name == "pyjail" and info["pyjail"]["available"]), None)
-        res["pyjail_rss"] = {"vmhwm_running_kb": rss_probe(pj) if pj else None}
-        res["pyjail_record"] = pyjail_record(pj, ctx.tmp) if pj else None
+        if not args.serve_only:
+            run_launches(args, ctx, res, live)
+        if not args.no_serve:
+            res["serve"] = run_serve(args, ctx)
     finally:
         for c in live:
             c.cleanup()
@@ -893,10 +975,16 @@ def main(argv):
         json.dump(res, f, indent=1)
         f.write("\n")
     os.replace(out + ".tmp", out)
-    print_report(res)
+    if "launch" in res:
+        print_report(res)
+    if "serve" in res:
+        serve_bench.print_report(res["serve"], print)
     log(f"results written to {out}")
-    if not res["contenders"].get("pyjail", {"available": True})["available"]:
+    if not res.get("contenders", {}).get("pyjail", {"available": True})["available"]:
         log("pyjail itself did not run (see the notes): its figures are missing")
+        return 1
+    if args.serve_only and not res["serve"]["available"]:
+        log(f"pyjail serve did not run: {res['serve']['reason']}")
         return 1
     return 0
 
