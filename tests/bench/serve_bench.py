@@ -53,6 +53,7 @@ class Server:
     def __init__(self, argv, env, sock):
         self.argv, self.env, self.sock = argv, env, sock
         self.lines = collections.deque(maxlen=20)
+        self.said = collections.Counter()  # every line, with its count
         self.ready = threading.Event()
         self.proc = None
 
@@ -76,6 +77,7 @@ class Server:
         for raw in self.proc.stderr:
             line = raw.decode(errors="replace").rstrip("\n")
             self.lines.append(line)
+            self.said[line] += 1
             if "listening on" in line:
                 self.ready.set()
         self.ready.set()  # EOF: the server is gone
@@ -542,6 +544,7 @@ def run(opts, tools):
     finally:
         srv.kill()
         res["server_stderr"] = list(srv.lines)
+        res["server_said"] = dict(srv.said.most_common(10))
     return res
 
 
@@ -620,3 +623,6 @@ def print_leak(res, p):
             f"{'-' if d.get(k) is None else format(d[k], '+'):>10}" for k, _ in cols))
     p(f"after SIGTERM: exit {sd['exit']} in {sd['seconds']} s; processes of the server left "
       f"{sd['procs_left']}; its cgroups left {sd['cgroups_left']}")
+    said = {k: v for k, v in res.get("server_said", {}).items() if "listening on" not in k}
+    for line, n in said.items():
+        p(f"the server said {n} times: {line}")
