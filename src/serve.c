@@ -173,10 +173,11 @@ static int take_fds(struct conn *c, struct msghdr *mh)
 	for (struct cmsghdr *m = CMSG_FIRSTHDR(mh); m; m = CMSG_NXTHDR(mh, m)) {
 		size_t n = (m->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		int *fds = (int *)CMSG_DATA(m);
+		bool take = n == 3 && c->fds[0] < 0;
 		if (m->cmsg_level != SOL_SOCKET || m->cmsg_type != SCM_RIGHTS)
 			continue;
 		for (size_t i = 0; i < n; i++) {
-			if (n == 3 && c->fds[0] < 0)
+			if (take)
 				c->fds[i] = fds[i];
 			else
 				close(fds[i]), bad = 1;

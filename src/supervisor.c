@@ -109,6 +109,8 @@ static void pump(struct state *s, int slot)
 	}
 }
 
+static void reporter_done(struct state *s);
+
 static void on_sync(struct state *s)
 {
 	struct pj_msg m;
@@ -140,6 +142,10 @@ static void on_sync(struct state *s)
 	case PJ_MSG_STATUS:
 		s->got_status = true;
 		s->payload_status = m.value;
+		/* A prepared jail's reporter has nothing left to say: its own exit need
+		 * not be waited for. */
+		if (s->w->foreign && !s->init_gone)
+			reporter_done(s);
 		break;
 	case PJ_MSG_NOTIFY_FD:
 		if (fd >= 0 && s->pfd[S_NOTIFY].fd < 0) {
@@ -187,21 +193,28 @@ static void on_tick(struct state *s)
 		kill_jail(s, PJ_ST_CPU_LIMIT);
 }
 
+/* The jail's init (or a prepared jail's reporter) is gone: what the payload left
+ * behind dies with its PID namespace, as on the cold path. */
+static void reporter_done(struct state *s)
+{
+	s->init_gone = true;
+	s->res->t[PJ_T_EXITED] = pj_now_ns();
+	s->pfd[S_PID].fd = -1; /* jail.c or handler.c owns the pidfd */
+	if (s->w->ns_pidfd >= 0)
+		(void)syscall(SYS_pidfd_send_signal, s->w->ns_pidfd, SIGKILL, NULL, 0);
+}
+
 static void on_init_exit(struct state *s)
 {
 	memset(&s->init_info, 0, sizeof(s->init_info));
 	if (!s->w->foreign &&
 	    syscall(SYS_waitid, P_PIDFD, s->w->pidfd, &s->init_info, WEXITED | __WALL, &s->ru) < 0)
 		return;
-	s->init_gone = true;
-	s->res->t[PJ_T_EXITED] = pj_now_ns();
-	s->pfd[S_PID].fd = -1; /* jail.c owns the pidfd */
 	/* init's last messages (sync #4) are queued before it exits: read them all. */
-	while (s->pfd[S_SYNC].fd >= 0 && poll(&s->pfd[S_SYNC], 1, 0) > 0)
+	while (s->pfd[S_SYNC].fd >= 0 && poll(&s->pfd[S_SYNC], 1, 0) > 0 && !s->init_gone)
 		on_sync(s);
-	/* What the payload left behind dies with its PID namespace, as on the cold path. */
-	if (s->w->ns_pidfd >= 0)
-		(void)syscall(SYS_pidfd_send_signal, s->w->ns_pidfd, SIGKILL, NULL, 0);
+	if (!s->init_gone)
+		reporter_done(s);
 }
 
 static int open_fds(struct state *s, struct pj_err *err)
