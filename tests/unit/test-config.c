@@ -84,7 +84,7 @@ static void test_table(void **state)
 		assert_non_null(k->help);
 		assert_true(strlen(k->help) > 5);
 		assert_true(!strcmp(k->section, "jail") || !strcmp(k->section, "limits") ||
-			    !strcmp(k->section, "seccomp"));
+			    !strcmp(k->section, "seccomp") || !strcmp(k->section, "serve"));
 		/* names are unique across sections: profiles look keys up by name alone */
 		for (unsigned j = i + 1; j < pj_config_nkeys; j++)
 			if (!strcmp(k->name, pj_config_keys[j].name))
