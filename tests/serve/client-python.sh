@@ -99,7 +99,9 @@ py 'try:
     pc.run(code="pass", socket_path=S, timeout=0.2)
 except TimeoutError as e:
     print("TimeoutError")'
-read -r -t 60 _ <"$WORK/done"
+exec 3<>"$WORK/done" # read-write: the open does not wait for the writer
+read -r -t 60 -u 3 _
+exec 3<&-
 is "$RC:$OUT:$(logq 'L[-1]')" '0:TimeoutError:{"closed": true}' \
 	"timeout: TimeoutError, and the server sees the connection closed"
 

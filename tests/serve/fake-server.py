@@ -155,6 +155,7 @@ def main():
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(a.socket)
     os.chmod(a.socket, 0o600)
+    ino = os.stat(a.socket).st_ino
     srv.listen(16)
     pid = os.fork()
     if pid:
@@ -172,7 +173,13 @@ def main():
             with conn:
                 serve_one(a, conn)
     finally:
-        os.unlink(a.socket)
+        # Remove the socket only if it is still this server's: a test may have
+        # started another server at the same path meanwhile.
+        try:
+            if os.stat(a.socket).st_ino == ino:
+                os.unlink(a.socket)
+        except OSError:
+            pass
         if a.done:
             with open(a.done, "w") as f:
                 f.write("done\n")
