@@ -24,6 +24,15 @@ static int none_kill(struct pj_cgroup *cg)
 	return -ENOTSUP;
 }
 
+/* The rlimits stand in, and each run sets its own. */
+static int none_set_limits(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err)
+{
+	(void)cg;
+	(void)cfg;
+	(void)err;
+	return 0;
+}
+
 static void none_destroy(struct pj_cgroup *cg)
 {
 }
@@ -44,6 +53,7 @@ const struct pj_cgroup_ops pj_cgroup_none_ops = {
 	.stats = none_stats,
 	.kill = none_kill,
 	.destroy = none_destroy,
+	.set_limits = none_set_limits,
 	.enforces = none_enforces,
 	.describe = none_describe,
 };

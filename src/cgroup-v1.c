@@ -147,6 +147,15 @@ static int write_limits(struct v1 *v, const struct pj_config *cfg, struct pj_err
 	return r;
 }
 
+static int v1_set_limits(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err)
+{
+	struct v1 *v = cg->priv;
+
+	if (wanted(cfg, H_CPU) && v->dir[H_CPU] < 0)
+		return pj_fail(err, ENOTSUP, "cgroup v1: no cpu controller in this cgroup");
+	return write_limits(v, cfg, err);
+}
+
 static void v1_destroy(struct pj_cgroup *cg)
 {
 	struct v1 *v = cg->priv;
@@ -304,6 +313,7 @@ const struct pj_cgroup_ops pj_cgroup_v1_ops = {
 	.stats = v1_stats,
 	.kill = v1_kill,
 	.destroy = v1_destroy,
+	.set_limits = v1_set_limits,
 	.enforces = v1_enforces,
 	.describe = v1_describe,
 };

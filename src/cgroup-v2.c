@@ -237,6 +237,15 @@ static int kill_wait(int dirfd)
 	return wait_empty(dirfd);
 }
 
+static int v2_set_limits(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err)
+{
+	struct v2 *v = cg->priv;
+
+	if (cfg->cpu_quota.value != PJ_UNLIMITED && !v->cpu)
+		return pj_fail(err, ENOTSUP, "cgroup v2: no cpu controller in this cgroup");
+	return write_limits(v, cfg, err);
+}
+
 static void v2_destroy(struct pj_cgroup *cg)
 {
 	struct v2 *v = cg->priv;
@@ -363,6 +372,7 @@ const struct pj_cgroup_ops pj_cgroup_v2_ops = {
 	.stats = v2_stats,
 	.kill = v2_kill,
 	.destroy = v2_destroy,
+	.set_limits = v2_set_limits,
 	.enforces = v2_enforces,
 	.describe = v2_describe,
 };

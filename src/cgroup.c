@@ -109,6 +109,11 @@ int pj_cgroup_attach(struct pj_cgroup *cg, pid_t pid, struct pj_err *err)
 	return cg->ops->attach(cg, pid, err);
 }
 
+int pj_cgroup_set_limits(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err)
+{
+	return cg ? cg->ops->set_limits(cg, cfg, err) : 0;
+}
+
 int pj_cgroup_stats(struct pj_cgroup *cg, struct pj_cg_stats *ret)
 {
 	*ret = (struct pj_cg_stats){ 0 };

@@ -41,6 +41,9 @@ struct pj_cgroup_ops {
 	/* Make the jail's cgroup(s) and write the limits.  -ENOTSUP, -ENOENT, -EACCES,
 	 * -EPERM, -EROFS, -EBUSY mean "not usable here": the next backend is tried. */
 	int (*create)(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err);
+	/* Write cfg's limits again (a stricter request in a prepared cgroup);
+	 * -ENOTSUP if a limit needs a controller this cgroup does not have. */
+	int (*set_limits)(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err);
 	/* Put the cloned pid in (a no-op when clone_fd went to CLONE_INTO_CGROUP). */
 	int (*attach)(struct pj_cgroup *cg, pid_t pid, struct pj_err *err);
 	int (*stats)(struct pj_cgroup *cg, struct pj_cg_stats *ret);
@@ -73,6 +76,7 @@ int pj_cgroup_setup(const struct pj_config *cfg, struct pj_cgroup **ret, struct 
  * is cloned straight into it.  Elsewhere it is made while the child sets up. */
 bool pj_cgroup_before_clone(void);
 int pj_cgroup_attach(struct pj_cgroup *cg, pid_t pid, struct pj_err *err);
+int pj_cgroup_set_limits(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err);
 /* Child side, first thing after clone: join the jail's v1 cgroups by writing "0"
  * into their tasks files.  Moving only the calling thread lets the kernel skip the
  * global threadgroup lock that writing another pid takes (a wait of up to ~10 ms

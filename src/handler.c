@@ -313,6 +313,29 @@ static int run_cold(struct pj_handler *h, struct pj_plan *plan, struct pj_result
 	return r;
 }
 
+static int run(struct pj_handler *h, struct pj_plan *plan, struct pj_result *res,
+	       struct pj_err *err)
+{
+	int r;
+
+	/* A stricter cgroup limit that the prepared cgroup cannot take (below what
+	 * its waiting interpreter already uses, or a controller it lacks): the
+	 * request gets a cold jail of its own instead. */
+	if (h->slot && h->req->cgroup_limits &&
+	    pj_cgroup_set_limits(h->slot->cg, &h->req->cfg, err) < 0) {
+		pj_slot_close(h->slot, true);
+		h->slot = NULL;
+		*err = (struct pj_err){ 0 };
+	}
+	if (!h->slot)
+		return run_cold(h, plan, res, err);
+	r = run_warm(h, plan, res, err);
+	if (r >= 0)
+		(void)pj_handler_send_record(h->conn, res, plan->json);
+	pj_slot_close(h->slot, true);
+	return r;
+}
+
 int pj_handler_run(struct pj_handler *h)
 {
 	struct pj_result res = { .exit_code = -1 };
@@ -320,14 +343,8 @@ int pj_handler_run(struct pj_handler *h)
 	struct pj_err err = { 0 };
 	int r = pj_plan_build(&h->req->cfg, &h->req->cli, geteuid(), getegid(), &plan, &err);
 
-	if (r >= 0 && h->slot) {
-		r = run_warm(h, &plan, &res, &err);
-		if (r >= 0)
-			(void)pj_handler_send_record(h->conn, &res, plan.json);
-		pj_slot_close(h->slot, true);
-	} else if (r >= 0) {
-		r = run_cold(h, &plan, &res, &err);
-	}
+	if (r >= 0)
+		r = run(h, &plan, &res, &err);
 	if (r < 0) {
 		pj_handler_send_error(h->conn, &err);
 		if (h->slot)

@@ -16,13 +16,13 @@
 /* The options a request may give: limits only, by their command-line names. */
 static const struct {
 	const char *option, *key;
-	bool cold; /* fixed when a jail is prepared: a different value needs a cold jail */
+	enum { ANY_JAIL, CGROUP, COLD } when; /* what a value other than the server's needs */
 } limit_options[] = {
-	{ "memory", "memory", true },	   { "pids", "pids", true },
-	{ "cpu-time", "cpu_time", false }, { "cpu-quota", "cpu_quota", true },
-	{ "wall-time", "wall_time", false }, { "output-limit", "output", false },
-	{ "file-size", "file_size", false }, { "tmp-size", "tmp_size", true },
-	{ "open-files", "open_files", false },
+	{ "memory", "memory", CGROUP },	      { "pids", "pids", CGROUP },
+	{ "cpu-time", "cpu_time", ANY_JAIL },   { "cpu-quota", "cpu_quota", CGROUP },
+	{ "wall-time", "wall_time", ANY_JAIL }, { "output-limit", "output", ANY_JAIL },
+	{ "file-size", "file_size", ANY_JAIL }, { "tmp-size", "tmp_size", COLD },
+	{ "open-files", "open_files", ANY_JAIL },
 };
 
 static const char *const fields[] = { "code",	"module",  "script", "stdin_program", "args",
@@ -159,8 +159,11 @@ static int set_limit(struct pj_request *r, const struct pj_config *server, size_
 		return pj_fail(err, 0, "request: option '%s': %s is above the server's maximum %s",
 			       limit_options[i].option, a, b);
 	}
-	if (limit_options[i].cold && rl->value != sl->value)
+	/* /tmp's size is fixed when a jail is prepared; cgroup limits can be rewritten */
+	if (limit_options[i].when == COLD && rl->value != sl->value)
 		r->warm = false;
+	if (limit_options[i].when == CGROUP && rl->value != sl->value)
+		r->cgroup_limits = true;
 	return 0;
 }
 

@@ -22,6 +22,7 @@ struct pj_request {
 	const char *script_text, *script_b64; /* a script's content (one of them) */
 	bool capture;          /* no fds were passed: output goes into the record */
 	bool warm;             /* a prepared jail can run it exactly as python3 would */
+	bool cgroup_limits;    /* memory, pids or cpu_quota differ from the server's */
 };
 
 /* Parse one request line.  have_fds: the client passed its stdin, stdout and
