@@ -31,6 +31,8 @@
 #include "request.h"
 #include "util.h"
 
+#define RESTART_NS 5000000000ULL
+
 enum conn_state { C_READING, C_QUEUED };
 
 struct conn {
@@ -54,6 +56,7 @@ struct server {
 	unsigned running;
 	bool draining;
 	pid_t self;
+	unsigned long long restarted; /* when the zygote was last restarted */
 };
 
 /* ---- the socket ---- */
@@ -369,6 +372,29 @@ static void on_signal(struct server *s)
 	}
 }
 
+/* A zygote that died (a bug, or someone killed it) is replaced, and a pool that
+ * kept failing tries again, at most every few seconds; meanwhile requests run
+ * cold. */
+static void revive(struct server *s)
+{
+	struct pj_err err = { 0 };
+	unsigned long long now = pj_now_ns();
+
+	if (!pj_pool_broken(&s->pool) || s->draining || now - s->restarted < RESTART_NS)
+		return;
+	s->restarted = now;
+	if (!s->pool.dead) {
+		s->pool.failures = 0; /* try preparing jails again */
+		return;
+	}
+	fprintf(stderr, "pyjail serve: restarting the zygote\n");
+	pj_pool_stop(&s->pool);
+	if (pj_pool_start(&s->pool, s->cfg, &err) < 0) {
+		fprintf(stderr, "pyjail serve: zygote: %s (requests run cold)\n", err.msg);
+		s->pool.dead = true;
+	}
+}
+
 /* ---- the loop ---- */
 
 enum { T_LISTEN = -100, T_SIG = -101, T_CONN = 1 << 20 };
@@ -439,6 +465,7 @@ static int loop(struct server *s)
 			break;
 		handle(s, pfd, tag, n);
 		expire(s);
+		revive(s);
 		if (!s->draining)
 			pj_pool_refill(&s->pool);
 		dispatch(s);
