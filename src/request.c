@@ -28,8 +28,20 @@ static const struct {
 static const char *const fields[] = { "code",	"module",  "script", "stdin_program", "args",
 				      "python_flags", "options", "json",   "stdin" };
 
+/* A client's name for a message: one line, at most 40 characters. */
+static const char *printable(const char *s, char buf[static 48])
+{
+	size_t i = 0;
+
+	for (; s[i] && i < 40; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	strcpy(buf + i, s[i] ? "..." : "");
+	return buf;
+}
+
 static int check_fields(json_t *o, struct pj_err *err)
 {
+	char name[48];
 	const char *k;
 	json_t *v;
 
@@ -38,7 +50,7 @@ static int check_fields(json_t *o, struct pj_err *err)
 		for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 			known = known || strcmp(k, fields[i]) == 0;
 		if (!known)
-			return pj_fail(err, 0, "request: unknown field '%s'", k);
+			return pj_fail(err, 0, "request: unknown field '%s'", printable(k, name));
 	}
 	return 0;
 }
@@ -85,13 +97,15 @@ static int get_string(json_t *o, const char *field, const char **ret, struct pj_
 static int parse_script(struct pj_request *r, json_t *s, struct pj_err *err)
 {
 	const char *k;
+	char name[48];
 	json_t *v;
 
 	if (!json_is_object(s))
 		return pj_fail(err, 0, "request: 'script' must be an object");
 	json_object_foreach (s, k, v) {
 		if (strcmp(k, "path") && strcmp(k, "text") && strcmp(k, "base64"))
-			return pj_fail(err, 0, "request: unknown field 'script.%s'", k);
+			return pj_fail(err, 0, "request: unknown field 'script.%s'",
+				       printable(k, name));
 		if (!json_is_string(v))
 			return pj_fail(err, 0, "request: 'script.%s' must be a string", k);
 	}
@@ -176,7 +190,7 @@ static int parse_options(struct pj_request *r, json_t *o, const struct pj_config
 	if (opts && !json_is_object(opts))
 		return pj_fail(err, 0, "request: 'options' must be an object");
 	json_object_foreach (opts, k, v) {
-		char num[32];
+		char num[32], name[48];
 		const char *value = num;
 		size_t i = 0;
 		for (; i < ARRAY_SIZE(limit_options) && strcmp(k, limit_options[i].option); i++)
@@ -185,7 +199,7 @@ static int parse_options(struct pj_request *r, json_t *o, const struct pj_config
 			return pj_fail(err, 0,
 				       "request: option '%s' is not allowed (a request may set only "
 				       "limits)",
-				       k);
+				       printable(k, name));
 		if (json_is_string(v))
 			value = json_string_value(v);
 		else if (json_is_integer(v) && json_integer_value(v) >= 0)
@@ -245,6 +259,15 @@ static int parse_object(struct pj_request *r, json_t *o, bool have_fds, bool std
 	return 0;
 }
 
+/* An error is one line, whatever the client's strings held. */
+static int one_line(struct pj_err *err, int rc)
+{
+	for (char *c = err->msg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	return rc;
+}
+
 int pj_request_parse(const char *line, size_t len, bool have_fds, bool stdin_tty,
 		     const struct pj_config *server, struct pj_request *ret, struct pj_err *err)
 {
@@ -255,8 +278,8 @@ int pj_request_parse(const char *line, size_t len, bool have_fds, bool stdin_tty
 
 	r.cli.mode = PJ_MODE_PYTHON;
 	if (!o)
-		return pj_fail(err, 0, "request: malformed JSON at column %d: %s", je.column,
-			       je.text);
+		return one_line(err, pj_fail(err, 0, "request: malformed JSON at column %d: %s",
+					     je.column, je.text));
 	r.root = o;
 	if (!json_is_object(o))
 		rc = pj_fail(err, 0, "request: not a JSON object");
@@ -264,7 +287,7 @@ int pj_request_parse(const char *line, size_t len, bool have_fds, bool stdin_tty
 		rc = parse_object(&r, o, have_fds, stdin_tty, server, err);
 	if (rc < 0) {
 		pj_request_free(&r);
-		return rc;
+		return one_line(err, rc);
 	}
 	*ret = r;
 	return 0;

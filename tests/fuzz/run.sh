@@ -2,7 +2,8 @@
 # tests/fuzz/run.sh SECONDS [TARGET...]: build pyjail's libFuzzer targets with clang
 # (-fsanitize=fuzzer,address,undefined) and run each for SECONDS (default 60).
 #
-#   targets: config (INI loader + validation), cli (argv -> plan), json (record strings)
+#   targets: config (INI loader + validation), cli (argv -> plan), json (record strings),
+#            request (pyjail serve's request lines)
 #   FUZZ_OUT   where binaries, corpora and crash artifacts go (default ./tests/fuzz)
 #   FUZZ_CC    the compiler (default clang; Debian: apt-get install clang libclang-rt-14-dev)
 #
@@ -13,7 +14,7 @@ set -eu
 
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-config cli json}
+targets=${*:-config cli json request}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 out=${FUZZ_OUT:-$PWD/tests/fuzz}
@@ -26,7 +27,7 @@ fi
 mkdir -p "$out/artifacts"
 
 # The pure sources each target needs, compiled with the fuzzer's instrumentation.
-srcs="err.c util.c parse.c config.c cli.c plan.c result.c seccomp.c"
+srcs="err.c util.c parse.c config.c cli.c plan.c result.c seccomp.c request.c"
 build() { # name
 	set -- "$1"
 	# shellcheck disable=SC2046 # one word per source file
@@ -34,7 +35,7 @@ build() { # name
 		-DPYJAIL_ROOTFS='"/var/lib/pyjail/rootfs"' -DPACKAGE_VERSION='"fuzz"' \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		-o "$out/fuzz-$1" "$here/fuzz-$1.c" $(for s in $srcs; do echo "$top/src/$s"; done) \
-		$(pkg-config --cflags --libs inih libseccomp)
+		$(pkg-config --cflags --libs inih libseccomp jansson)
 }
 
 # Seeds: the shipped config as it is, with every key uncommented, and its profile chosen.
