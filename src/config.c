@@ -504,6 +504,7 @@ int pj_config_validate(const struct pj_config *cfg, struct pj_err *err)
 		return pj_fail(err, 0, "pids must be at least 1 and open_files at least 16");
 	if (cfg->serve_workers == 0 || cfg->serve_workers > 1024 || cfg->serve_pool > 256 ||
 	    cfg->serve_queue > 65536)
-		return pj_fail(err, 0, "workers must be 1 to 1024, pool at most 256, queue at most 65536");
+		return pj_fail(err, 0,
+			       "workers must be 1 to 1024, pool at most 256, queue at most 65536");
 	return 0;
 }

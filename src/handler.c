@@ -71,8 +71,8 @@ static int on_ctl(void *arg)
 {
 	static const int allowed[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
 	struct pj_handler *h = arg;
-	ssize_t n = recv(h->conn, h->ctl + h->ctl_len, sizeof(h->ctl) - 1 - h->ctl_len,
-			 MSG_DONTWAIT);
+	ssize_t n =
+		recv(h->conn, h->ctl + h->ctl_len, sizeof(h->ctl) - 1 - h->ctl_len, MSG_DONTWAIT);
 	char *nl;
 
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
@@ -179,9 +179,9 @@ static char *run_message(const struct pj_request *req, const struct pj_plan *pla
 		/* Only /tmp is writable there; elsewhere the source lives in linecache. */
 		if (strncmp(dst, "/tmp/", 5) == 0)
 			json_object_set_new(m, "script_path", json_string(dst));
-		json_object_set_new(m, req->script_text ? "script_text" : "script_b64",
-				    json_string(req->script_text ? req->script_text
-								 : req->script_b64));
+		json_object_set_new(
+			m, req->script_text ? "script_text" : "script_b64",
+			json_string(req->script_text ? req->script_text : req->script_b64));
 	}
 	text = json_dumps(m, JSON_COMPACT);
 	json_decref(m);
@@ -260,7 +260,8 @@ static int script_file(struct pj_handler *h, struct pj_plan *plan, char *dir, si
 	int fd;
 
 	if (!h->req->script_text)
-		return pj_fail(err, 0, "request: a base64 script needs a prepared jail (no python_flags)");
+		return pj_fail(err, 0,
+			       "request: a base64 script needs a prepared jail (no python_flags)");
 	snprintf(dir, size, "/tmp/pyjail-serve-XXXXXX");
 	if (!mkdtemp(dir))
 		return pj_fail(err, errno, "script directory");

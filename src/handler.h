@@ -6,8 +6,8 @@
 #include "request.h"
 
 struct pj_handler {
-	int conn;         /* the client's connection */
-	int fds[3];       /* the client's stdin, stdout, stderr; -1 in capture mode */
+	int conn;   /* the client's connection */
+	int fds[3]; /* the client's stdin, stdout, stderr; -1 in capture mode */
 	struct pj_request *req;
 	struct pj_slot *slot; /* a prepared jail, or NULL: a cold jail of its own */
 	/* the client's control lines (signals), buffered */

@@ -326,13 +326,14 @@ static int start(const struct pj_plan *p, int zygote_fd, struct pj_result *res,
 
 	if (!r)
 		return pj_fail(err, ENOMEM, "jail");
-	*r = (struct run){ .l = { .plan = p, .rootfs_fd = -1, .seccomp_fd = -1,
-				  .zygote_fd = zygote_fd },
-			   .sync = { -1, -1 },
-			   .out = { -1, -1 },
-			   .err = { -1, -1 },
-			   .pidfd = -1,
-			   .ctl_fd = -1 };
+	*r = (struct run){
+		.l = { .plan = p, .rootfs_fd = -1, .seccomp_fd = -1, .zygote_fd = zygote_fd },
+		.sync = { -1, -1 },
+		.out = { -1, -1 },
+		.err = { -1, -1 },
+		.pidfd = -1,
+		.ctl_fd = -1
+	};
 	rc = prepare(r, p, err);
 	res->t[PJ_T_PREPARED] = pj_now_ns();
 	if (rc >= 0)

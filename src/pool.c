@@ -43,8 +43,12 @@ static void close_fd(int *fd)
 
 static void slot_reset(struct pj_slot *s)
 {
-	*s = (struct pj_slot){ .jail_sock = -1, .ns_pidfd = -1, .jp_sock = -1, .p_pidfd = -1,
-			       .j_pidfd = -1, .notify_fd = -1 };
+	*s = (struct pj_slot){ .jail_sock = -1,
+			       .ns_pidfd = -1,
+			       .jp_sock = -1,
+			       .p_pidfd = -1,
+			       .j_pidfd = -1,
+			       .notify_fd = -1 };
 	for (int i = 0; i < PJ_PREPARED_NS; i++)
 		s->ns_fds[i] = -1;
 }

@@ -18,14 +18,14 @@ static const struct {
 	const char *option, *key;
 	enum { ANY_JAIL, CGROUP, COLD } when; /* what a value other than the server's needs */
 } limit_options[] = {
-	{ "memory", "memory", CGROUP },	      { "pids", "pids", CGROUP },
-	{ "cpu-time", "cpu_time", ANY_JAIL },   { "cpu-quota", "cpu_quota", CGROUP },
-	{ "wall-time", "wall_time", ANY_JAIL }, { "output-limit", "output", ANY_JAIL },
-	{ "file-size", "file_size", ANY_JAIL }, { "tmp-size", "tmp_size", COLD },
+	{ "memory", "memory", CGROUP },           { "pids", "pids", CGROUP },
+	{ "cpu-time", "cpu_time", ANY_JAIL },     { "cpu-quota", "cpu_quota", CGROUP },
+	{ "wall-time", "wall_time", ANY_JAIL },   { "output-limit", "output", ANY_JAIL },
+	{ "file-size", "file_size", ANY_JAIL },   { "tmp-size", "tmp_size", COLD },
 	{ "open-files", "open_files", ANY_JAIL },
 };
 
-static const char *const fields[] = { "code",	"module",  "script", "stdin_program", "args",
+static const char *const fields[] = { "code",         "module",  "script", "stdin_program", "args",
 				      "python_flags", "options", "json",   "stdin" };
 
 /* A client's name for a message: one line, at most 40 characters. */
@@ -45,7 +45,8 @@ static int check_fields(json_t *o, struct pj_err *err)
 	const char *k;
 	json_t *v;
 
-	json_object_foreach (o, k, v) {
+	json_object_foreach(o, k, v)
+	{
 		bool known = false;
 		for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
 			known = known || strcmp(k, fields[i]) == 0;
@@ -69,7 +70,8 @@ static int string_array(json_t *o, const char *field, char ***ret, unsigned *ret
 	out = calloc((a ? json_array_size(a) : 0) + 1, sizeof(char *));
 	if (!out)
 		return pj_fail(err, ENOMEM, "request");
-	json_array_foreach (a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		if (!json_is_string(v)) {
 			free(out);
 			return pj_fail(err, 0, "request: '%s' must be an array of strings", field);
@@ -102,7 +104,8 @@ static int parse_script(struct pj_request *r, json_t *s, struct pj_err *err)
 
 	if (!json_is_object(s))
 		return pj_fail(err, 0, "request: 'script' must be an object");
-	json_object_foreach (s, k, v) {
+	json_object_foreach(s, k, v)
+	{
 		if (strcmp(k, "path") && strcmp(k, "text") && strcmp(k, "base64"))
 			return pj_fail(err, 0, "request: unknown field 'script.%s'",
 				       printable(k, name));
@@ -138,8 +141,11 @@ static int parse_program(struct pj_request *r, json_t *o, struct pj_err *err)
 			       "'stdin_program'");
 	if (sp && !json_is_true(sp))
 		return pj_fail(err, 0, "request: 'stdin_program' must be true");
-	r->cli.pykind = code ? PJ_PY_CODE : mod ? PJ_PY_MODULE : s ? PJ_PY_SCRIPT : sp ? PJ_PY_STDIN
-										       : PJ_PY_NONE;
+	r->cli.pykind = code  ? PJ_PY_CODE
+			: mod ? PJ_PY_MODULE
+			: s   ? PJ_PY_SCRIPT
+			: sp  ? PJ_PY_STDIN
+			      : PJ_PY_NONE;
 	r->cli.pytarget = code ? code : mod;
 	if (s)
 		return parse_script(r, s, err);
@@ -189,17 +195,19 @@ static int parse_options(struct pj_request *r, json_t *o, const struct pj_config
 
 	if (opts && !json_is_object(opts))
 		return pj_fail(err, 0, "request: 'options' must be an object");
-	json_object_foreach (opts, k, v) {
+	json_object_foreach(opts, k, v)
+	{
 		char num[32], name[48];
 		const char *value = num;
 		size_t i = 0;
 		for (; i < ARRAY_SIZE(limit_options) && strcmp(k, limit_options[i].option); i++)
 			;
 		if (i == ARRAY_SIZE(limit_options))
-			return pj_fail(err, 0,
-				       "request: option '%s' is not allowed (a request may set only "
-				       "limits)",
-				       printable(k, name));
+			return pj_fail(
+				err, 0,
+				"request: option '%s' is not allowed (a request may set only "
+				"limits)",
+				printable(k, name));
 		if (json_is_string(v))
 			value = json_string_value(v);
 		else if (json_is_integer(v) && json_integer_value(v) >= 0)

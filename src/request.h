@@ -14,15 +14,15 @@
 #include "err.h"
 
 struct pj_request {
-	void *root;            /* the parsed JSON (json_t); owns every string below */
-	struct pj_cli cli;     /* mode, program, args, python flags, json */
-	struct pj_config cfg;  /* shallow copy of the server's, limits replaced */
+	void *root;             /* the parsed JSON (json_t); owns every string below */
+	struct pj_cli cli;      /* mode, program, args, python flags, json */
+	struct pj_config cfg;   /* shallow copy of the server's, limits replaced */
 	const char *stdin_data; /* capture mode: the program's stdin */
 	size_t stdin_len;
 	const char *script_text, *script_b64; /* a script's content (one of them) */
-	bool capture;          /* no fds were passed: output goes into the record */
-	bool warm;             /* a prepared jail can run it exactly as python3 would */
-	bool cgroup_limits;    /* memory, pids or cpu_quota differ from the server's */
+	bool capture;                         /* no fds were passed: output goes into the record */
+	bool warm;          /* a prepared jail can run it exactly as python3 would */
+	bool cgroup_limits; /* memory, pids or cpu_quota differ from the server's */
 };
 
 /* Parse one request line.  have_fds: the client passed its stdin, stdout and

@@ -89,8 +89,7 @@ static int socket_access(const struct pj_cli *cli, struct pj_err *err)
 	g = getgrnam(cli->group);
 	if (!g)
 		return pj_fail(err, 0, "--group '%s': no such group", cli->group);
-	if (chown(cli->socket_path, (uid_t)-1, g->gr_gid) < 0 ||
-	    chmod(cli->socket_path, 0660) < 0)
+	if (chown(cli->socket_path, (uid_t)-1, g->gr_gid) < 0 || chmod(cli->socket_path, 0660) < 0)
 		return pj_fail(err, errno, "--group '%s'", cli->group);
 	return 0;
 }
@@ -108,7 +107,8 @@ static int open_listener(struct server *s, struct pj_err *err)
 	umask(old);
 	if (r >= 0)
 		r = socket_access(s->cli, err);
-	if (r >= 0 && listen(fd, (int)(s->cfg->serve_queue < 4096 ? s->cfg->serve_queue : 4096) + 16) < 0)
+	if (r >= 0 &&
+	    listen(fd, (int)(s->cfg->serve_queue < 4096 ? s->cfg->serve_queue : 4096) + 16) < 0)
 		r = pj_fail(err, errno, "listen");
 	if (r < 0) {
 		close(fd);
@@ -219,7 +219,9 @@ static int read_request(struct server *s, struct conn *c, struct pj_err *err)
 		c->cap = cap;
 	}
 	struct iovec iov = { c->buf + c->len, c->cap - c->len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
 			     .msg_controllen = sizeof(u.buf) };
 	n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -232,7 +234,8 @@ static int read_request(struct server *s, struct conn *c, struct pj_err *err)
 	c->len += (size_t)n;
 	if (!nl && c->len > max)
 		return pj_fail(err, 0, "request: larger than max_request (%llu bytes)",
-			       (unsigned long long)max), 2;
+			       (unsigned long long)max),
+		       2;
 	if (!nl)
 		return 0;
 	return parse(s, c, (size_t)(nl - c->buf), err) < 0 ? 2 : 1;
@@ -500,7 +503,9 @@ static int setup_signals(struct server *s, struct pj_err *err)
 int pj_serve_main(const struct pj_cli *cli, const struct pj_config *cfg)
 {
 	unsigned cap = (unsigned)(cfg->serve_queue + cfg->serve_workers) + 1;
-	struct server s = { .cli = cli, .cfg = cfg, .listen_fd = -1, .sig_fd = -1, .self = getpid() };
+	struct server s = {
+		.cli = cli, .cfg = cfg, .listen_fd = -1, .sig_fd = -1, .self = getpid()
+	};
 	struct pj_err err = { 0 };
 	int r;
 
@@ -515,8 +520,8 @@ int pj_serve_main(const struct pj_cli *cli, const struct pj_config *cfg)
 		fprintf(stderr, "pyjail serve: listening on %s\n", cli->socket_path);
 		r = loop(&s);
 	} else {
-		fprintf(stderr, "pyjail: serve: %s%s%s\n", err.stage ? pj_stage_name(err.stage) : "",
-			err.stage ? ": " : "", err.msg);
+		fprintf(stderr, "pyjail: serve: %s%s%s\n",
+			err.stage ? pj_stage_name(err.stage) : "", err.stage ? ": " : "", err.msg);
 	}
 	pj_pool_stop(&s.pool);
 	if (s.listen_fd >= 0) {

@@ -17,12 +17,12 @@ static struct pj_config server;
 
 static void check_accepted(const struct pj_request *r)
 {
-	const struct pj_limit *s[] = { &server.memory, &server.pids, &server.cpu_time,
+	const struct pj_limit *s[] = { &server.memory,    &server.pids,      &server.cpu_time,
 				       &server.cpu_quota, &server.wall_time, &server.output,
-				       &server.file_size, &server.tmp_size, &server.open_files };
-	const struct pj_limit *q[] = { &r->cfg.memory, &r->cfg.pids, &r->cfg.cpu_time,
+				       &server.file_size, &server.tmp_size,  &server.open_files };
+	const struct pj_limit *q[] = { &r->cfg.memory,    &r->cfg.pids,      &r->cfg.cpu_time,
 				       &r->cfg.cpu_quota, &r->cfg.wall_time, &r->cfg.output,
-				       &r->cfg.file_size, &r->cfg.tmp_size, &r->cfg.open_files };
+				       &r->cfg.file_size, &r->cfg.tmp_size,  &r->cfg.open_files };
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
 		CHECK(q[i]->value <= s[i]->value);

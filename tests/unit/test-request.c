@@ -99,7 +99,8 @@ static void test_stdin_nul(void **state)
 /* Tighter is fine; /tmp's size needs a cold jail, cgroup limits a rewrite. */
 static void test_limits(void **state)
 {
-	struct pj_request r = parse_ok("{\"code\":\"x\",\"options\":{\"wall-time\":\"2s\"}}", false);
+	struct pj_request r =
+		parse_ok("{\"code\":\"x\",\"options\":{\"wall-time\":\"2s\"}}", false);
 
 	(void)state;
 	assert_int_equal(r.cfg.wall_time.value, 2000000);
@@ -160,9 +161,9 @@ static void test_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_code),	  cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_code),      cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_stdin_nul), cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_ceiling),	  cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_ceiling),   cmocka_unit_test(test_refused),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
