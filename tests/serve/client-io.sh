@@ -22,7 +22,8 @@ is "$(logq 'L[0]["fds"]')" "$(stat -c '[[%d, %i], ' "$WORK/in" | tr -d '\n'; \
 
 fake
 _pj_capture "$PYJAIL" client --socket "$SOCK" -c pass <&-
-is "$RC:$(logq 'L[0]["nfds"]')" "0:3" "a closed stdin: /dev/null stands in, three fds are passed"
+is "$RC:$(logq 'L[0]["nfds"]'):$(logq 'L[0]["fd_modes"][0] == __import__("stat").S_IFCHR')" \
+	"0:3:true" "a closed stdin: /dev/null stands in (not one of the client's own fds)"
 
 # --json: the record, as the server wrote it, is all of stdout.
 want='{"status":"exited","exit_code":0,"signal":null,"stdout":"hello \udcff\n","stderr":"warn\n","stdout_truncated":false,"stderr_truncated":false,"wall_ms":12,"cpu_ms":8,"peak_memory_bytes":1048576,"pids_limit_hit":false,"limits":{"memory":{"value":268435456,"enforced_by":"cgroup1"},"cpu_time":{"value":10.000000,"enforced_by":"cgroup1"}},"denied_syscalls":{"ptrace":2},"cgroup":"cgroup1"}'
