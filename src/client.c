@@ -489,7 +489,7 @@ static int parse_reply(const struct pj_buf *reply, const char *path, struct pj_r
 		return pj_fail(err, ENOMEM, "the server's reply");
 	memcpy(copy, reply->data, reply->len);
 	mask_surrogates(copy, reply->len);
-	rec = json_loadb(copy, reply->len, JSON_REJECT_DUPLICATES, &je);
+	rec = json_loadb(copy, reply->len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
 	if (!rec)
 		r = pj_fail(err, 0, "not JSON (%s)", je.text);
 	else if (!json_is_object(rec))

@@ -4,7 +4,7 @@
 # the cold path does; SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded as lines.
 . "$(dirname "$0")/client-common.bash"
 
-plan 14
+plan 15
 
 # Everything the client does not send in the record must reach the program's fds.
 fake --mode echo
@@ -46,6 +46,12 @@ fake --stdout-json '"a\"b\\\"stdout\\\":{,}"' --stderr-json '"\\\\"'
 client --json --result "$WORK/r3.json" -c pass
 is "$RC:$(cat "$WORK/r3.json")" "0:$want_noout" \
 	"... even when the output holds quotes, backslashes and braces"
+
+# Output the program controls: NUL, bytes that are not UTF-8, control characters.
+fake --stdout-json '"\u0000\udcff\u001b[1m\ufffd"' --stderr-json '"\udc80"'
+client --json -c pass
+like "$RC:$OUT" '^0:\{"status":"exited","exit_code":0,"signal":null,"stdout":"\\u0000\\udcff\\u001b\[1m\\ufffd","stderr":"\\udc80",' \
+	"--json: NUL, \\udcXX and escapes in the output are read and printed as they came"
 
 fake --status setup-error --error "server busy"
 client --result "$WORK/r4.json" -c pass
