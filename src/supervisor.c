@@ -140,6 +140,9 @@ static void on_sync(struct state *s)
 		}
 		break;
 	case PJ_MSG_STATUS:
+		/* the first word stands: a prepared jail's reporter may speak later */
+		if (s->got_status)
+			break;
 		s->got_status = true;
 		s->payload_status = m.value;
 		/* A prepared jail's reporter has nothing left to say: its own exit need

@@ -175,7 +175,7 @@ def _p_wait(sock):
     os.environ.update(kv.split("=", 1) for kv in req["env"])
     _send(sock, _RUNNING)
     st = os.fstat(sock.fileno())
-    req["reporter"] = (sock, st.st_dev, st.st_ino)
+    req["reporter"] = (sock, st.st_dev, st.st_ino, os.getpid())
     return req
 
 
@@ -196,7 +196,8 @@ def _script(req):
     else:
         import linecache as _lc
         text = data.decode("utf-8", "replace")
-        _lc.cache[req["target"]] = (len(data), None, text.splitlines(True), req["target"])
+        path = os.path.abspath(req["target"])
+        _lc.cache[path] = (len(data), None, text.splitlines(True), path)
 
 
 def _p_main(sock, init, ns, cgroup_fds):
@@ -278,10 +279,11 @@ def _main_module(req):
     sys.orig_argv = req["orig_argv"]
     sys.path[0] = ""
     if kind == "script":
-        m.__file__, m.__cached__ = target, None
+        path = req["script_abspath"] = os.path.abspath(target)  # as python3 3.9+
+        m.__file__, m.__cached__ = path, None
         from importlib.machinery import SourceFileLoader as _SFL
-        m.__loader__ = _SFL("__main__", target)
-        sys.path[0] = os.path.dirname(os.path.realpath(target))
+        m.__loader__ = _SFL("__main__", path)
+        sys.path[0] = os.path.dirname(os.path.realpath(path))
     elif kind in ("stdin", "none"):
         m.__file__, m.__cached__ = "<stdin>", None
     elif kind == "module":
@@ -295,7 +297,7 @@ def _source(req):
     if kind == "code":
         return compile(target, "<string>", "exec", dont_inherit=True)
     if kind == "script":
-        return compile(req["script_data"], target, "exec", dont_inherit=True)
+        return compile(req["script_data"], req["script_abspath"], "exec", dont_inherit=True)
     return compile(sys.stdin.buffer.read(), "<stdin>", "exec", dont_inherit=True)
 
 
@@ -358,12 +360,13 @@ def _finish(status, interrupted, keep):
 
 
 def _report(wait_status):
-    """Tell the handler how the program ended, if its socket is still ours: the
-    program may have closed it or put something else at its number."""
-    sock, dev, ino = _req.pop("reporter")
+    """Tell the handler how the program ended, if this is the program's first
+    process (not a fork of it ending) and its socket is still ours: the program
+    may have closed it or put something else at its number."""
+    sock, dev, ino, pid = _req.pop("reporter")
     try:
         st = os.fstat(sock.fileno())
-        if (st.st_dev, st.st_ino) == (dev, ino):
+        if (st.st_dev, st.st_ino) == (dev, ino) and os.getpid() == pid:
             _send(sock, _STATUS, value=wait_status)
     except OSError:
         pass
