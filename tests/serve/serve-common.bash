@@ -20,6 +20,7 @@
 #   todo COND-EXIT-STATUS NAME WHY  a known bug: "not ok ... # TODO WHY" (XFAIL); once
 #                          it passes, "ok ... # TODO" (XPASS) fails make check: drop the todo
 #   wait_for CMD...        run CMD until it succeeds, at most ~20 s; only waits, never measures
+#   procs_are N PATTERN    N processes on the host match PATTERN (pgrep -f)
 #
 # As root the server runs in a cgroup made for it below ours in every hierarchy it
 # uses (and the unified one), so "nothing left" is exact: no process in those
@@ -203,8 +204,9 @@ _serve_left() {
 	[ "$(grep -c "$PYJAIL_TEST_ROOTFS" /proc/self/mountinfo)" = "$_serve_mounts" ] ||
 		echo "mounts of $PYJAIL_TEST_ROOTFS: $(grep -c "$PYJAIL_TEST_ROOTFS" /proc/self/mountinfo), were $_serve_mounts"
 }
+_serve_clean() { [ -z "$(_serve_left)" ]; }
 serve_leftovers() {
-	wait_for test -z "$(_serve_left)"
+	wait_for _serve_clean
 	_serve_left
 }
 
@@ -217,12 +219,10 @@ wait_for() {
 	return 1
 }
 
+procs_are() { [ "$(pgrep -fc "$2")" = "$1" ]; }
+
 raw() { _pj_capture python3 "$SERVE_DIR/serve-raw.py" "$SOCK" "$@" </dev/null; }
-req() {
-	local code=$1
-	shift
-	raw send "$(python3 -c 'import json, sys; print(json.dumps({"code": sys.argv[1], "args": sys.argv[2:]}))' "$code" "$@")"
-}
+req() { raw code -- "$@"; }
 rec() {
 	printf '%s' "$OUT" | python3 -c '
 import json, sys

@@ -117,7 +117,7 @@ print(*out)' "$tag" "$port"
 	release A
 	is "$RC/$(cat "$SDIR/A.out")" "0/ready True
 still listening ['conc-$tag']" "$1: A's listener, socket and file were there all along"
-	wait_for test "$(pgrep -fc "concbg-$tag")" = 0
+	wait_for procs_are 0 "concbg-$tag"
 	is "$(pgrep -fc "concbg-$tag")" 0 "$1: A's background process is gone once A is done"
 }
 

@@ -62,6 +62,7 @@ for p in filter(str.isdigit, os.listdir("/proc")):
         pass
 print(len(cmds), sum(sys.argv[1] in c for c in cmds))' "$tag"
 	is "$(rec status stdout)" "exited/2 0" "$1: B sees only its init and itself"
+	wait_for procs_are 0 "isobg-.*-$tag"
 	is "$(pgrep -fc "isobg-.*-$tag")" 0 "$1: A's background processes are gone from the host"
 }
 

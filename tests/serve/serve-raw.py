@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """serve-raw.py: talk to `pyjail serve` at the byte level, for the serve-*.sh tests.
 
-    serve-raw.py SOCK send JSON [--signal N ...] [--fds N] [--close]
-        send JSON plus "\\n" (capture mode; with --fds N, N copies of /dev/null
-        passed as SCM_RIGHTS), then each --signal as a {"signal": N} line; print
-        the reply line.  --close: close at once instead of waiting for it.
+    serve-raw.py SOCK send JSON [--signal N ...] [--later] [--fds N] [--close]
+        send JSON (@FILE: the file's content) plus "\\n" (capture mode; with
+        --fds N, N copies of /dev/null passed as SCM_RIGHTS), then each --signal
+        as a {"signal": N} line, in the same write (or 0.3 s later with --later);
+        print the reply line.  --close: close at once instead of waiting for it.
+    serve-raw.py SOCK code CODE [ARG ...]
+        send {"code": CODE, "args": [ARG ...]}; print the reply
     serve-raw.py SOCK bytes TEXT [--close]
         send TEXT (Python escapes: \\n, \\x00 ...) as it is; print the reply
     serve-raw.py SOCK idle
@@ -26,6 +29,7 @@ import os
 import socket
 import sys
 import threading
+import time
 
 
 def connect(path, timeout):
@@ -71,16 +75,25 @@ def one(a):
         print("connected")
         return 0
     fds = []
+    later = b""
     if a.what == "send":
-        data = (a.text + "\n").encode()
+        text = open(a.text[1:]).read() if a.text.startswith("@") else a.text
+        data = (text + "\n").encode()
         fds = [os.open("/dev/null", os.O_RDWR) for _ in range(a.fds)]
-        data += b"".join(b'{"signal": %d}\n' % n for n in a.signal)
+        later = b"".join(b'{"signal": %d}\n' % n for n in a.signal)
+        if not a.later:
+            data, later = data + later, b""
+    elif a.what == "code":
+        data = (json.dumps({"code": a.code, "args": a.args}) + "\n").encode()
     elif a.what == "bytes":
         data = a.text.encode().decode("unicode_escape").encode("latin-1")
     else:
         data = b""
     if data:
         send(s, data, fds)
+    if later:
+        time.sleep(0.3)
+        send(s, later)
     if a.close:
         s.close()
         return 0
@@ -139,8 +152,13 @@ def main():
     s = sub.add_parser("send")
     s.add_argument("text")
     s.add_argument("--signal", type=int, action="append", default=[])
+    s.add_argument("--later", action="store_true")
     s.add_argument("--fds", type=int, default=0)
     s.add_argument("--close", action="store_true")
+    c = sub.add_parser("code")
+    c.add_argument("code")
+    c.add_argument("args", nargs="*")
+    c.set_defaults(close=False)
     b = sub.add_parser("bytes")
     b.add_argument("text")
     b.add_argument("--close", action="store_true")
