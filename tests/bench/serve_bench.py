@@ -431,7 +431,9 @@ def leak_check(srv, dirs, opts, tools, snaps, sent):
 
     def each(k):
         if k % step == 0 and k < n:
-            snaps.append(snapshot(pid, dirs, f"{100 * k // n}%", sent + k))
+            snap = snapshot(pid, dirs, f"{100 * k // n}%", sent + k)
+            snaps.append(snap)
+            tools.log(f"  {k}/{n}: " + ", ".join(f"{c} {snap[c]}" for c in ("rss_kb",) + LEAK_KEYS))
 
     tools.log(f"serve: leak check over {n} requests, {opts.clients} clients")
     samples, elapsed = flood(srv.sock, opts.clients, total=n, each=each)
