@@ -220,9 +220,22 @@ static unsigned long long start_time(pid_t pid)
 	return t;
 }
 
+/* Ours, read once per process (pyjail serve makes a cgroup per request). */
+static unsigned long long own_start_time(void)
+{
+	static pid_t pid;
+	static unsigned long long start;
+
+	if (pid != getpid()) {
+		start = start_time(getpid());
+		pid = getpid();
+	}
+	return start;
+}
+
 int pj_cg_name(bool self, char *buf, size_t size, struct pj_err *err)
 {
-	unsigned long long start = start_time(getpid()), rnd = 0;
+	unsigned long long start = own_start_time(), rnd = 0;
 
 	if (!start)
 		return pj_fail(err, ENOENT, "cannot read /proc/self/stat");
@@ -247,7 +260,7 @@ static bool has_word(const char *list, const char *word)
 }
 
 /* mountinfo: id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
-int pj_cg_find_mount(const char *controller, char *ret_mnt, char *ret_root, size_t size)
+static int find_mount(const char *controller, char *ret_mnt, char *ret_root, size_t size)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
 	_cleanup_free_ char *line = NULL;
@@ -271,6 +284,35 @@ int pj_cg_find_mount(const char *controller, char *ret_mnt, char *ret_root, size
 		return 0;
 	}
 	return -ENOENT;
+}
+
+/* The cgroup hierarchies' mounts do not move while pyjail runs: pyjail serve
+ * reads /proc/self/mountinfo once per controller, not once per request. */
+int pj_cg_find_mount(const char *controller, char *ret_mnt, char *ret_root, size_t size)
+{
+	static struct {
+		char *controller, *mnt, *root;
+	} cache[8];
+	const char *key = controller ? controller : "";
+	size_t i = 0;
+	int r;
+
+	for (; i < ARRAY_SIZE(cache) && cache[i].controller; i++) {
+		if (strcmp(cache[i].controller, key) != 0)
+			continue;
+		if (strlen(cache[i].mnt) >= size || strlen(cache[i].root) >= size)
+			return -ENAMETOOLONG;
+		strcpy(ret_mnt, cache[i].mnt);
+		strcpy(ret_root, cache[i].root);
+		return 0;
+	}
+	r = find_mount(controller, ret_mnt, ret_root, size);
+	if (r == 0 && i < ARRAY_SIZE(cache)) {
+		cache[i].mnt = strdup(ret_mnt);
+		cache[i].root = strdup(ret_root);
+		cache[i].controller = cache[i].mnt && cache[i].root ? strdup(key) : NULL;
+	}
+	return r;
 }
 
 /* Our path in the hierarchy holding controller (v2: controller NULL, line "0::"). */
@@ -541,7 +583,7 @@ static int lock_if_stale(int parentfd, const char *name)
 
 	if (sscanf(name, PJ_CG_PREFIX "%d-%llu-%n", &pid, &start, &off) != 2 || !off || pid <= 0)
 		return -1;
-	if (start_time(pid) == start)
+	if (pid == getpid() ? own_start_time() == start : start_time(pid) == start)
 		return -1;
 	fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
