@@ -128,27 +128,20 @@ def _enter(ns, cgroup_fds, cwd):
     os.setsid()
 
 
-def _populate():
-    """Fault in now, while nothing waits, what the program would otherwise fault
-    in as it runs: a fork copies no page-table entries for the interpreter's code
-    (MADV_POPULATE_READ) and shares its heap copy-on-write (MADV_POPULATE_WRITE).
-    Linux 5.14; older kernels just skip it."""
-    with open("/proc/self/maps") as f:
-        maps = f.read().splitlines()
-    for line in maps:
-        parts = line.split()
-        if len(parts) > 5 and parts[5].startswith("[") and parts[5] != "[heap]":
-            continue
-        perms = parts[1]
-        advice = 23 if perms[1] == "w" and perms[3] == "p" else 22 if perms[0] == "r" else 0
-        lo, hi = (int(x, 16) for x in parts[0].split("-"))
-        if advice:
-            _libc.madvise(ctypes.c_void_p(lo), ctypes.c_size_t(hi - lo), advice)
+def _rehearse():
+    """Walk the path a request takes (compile, exec, print, a collection) once
+    while nothing waits: the pages it writes are copied from the zygote now, not
+    while the request runs, and only those (copying the whole heap ahead costs
+    more than it saves)."""
+    import io
+    out = io.StringIO()
+    exec(compile("print('x', file=out)\n", "<zygote>", "exec"), {"out": out})
+    gc.collect()
 
 
 def _p_prepare(sock, init, ns, cgroup_fds):
     _enter(ns, cgroup_fds, init["cwd"])
-    _populate()
+    _rehearse()
     _drop_caps(init["inner_root"])
     _landlock(init["landlock"])
     notify = _seccomp(init["seccomp"])
