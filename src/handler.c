@@ -229,7 +229,7 @@ static int run_warm(struct pj_handler *h, const struct pj_plan *plan, struct pj_
 	int out[2], errp[2], r;
 	struct pj_watch w = { .plan = plan,
 			      .cg = s->cg,
-			      .pidfd = s->j_pidfd,
+			      .pidfd = -1, /* the end is the status, or the socket's EOF */
 			      .sync_fd = s->jp_sock,
 			      .foreign = true,
 			      .sig_pidfd = s->p_pidfd,

@@ -43,12 +43,9 @@ static void close_fd(int *fd)
 
 static void slot_reset(struct pj_slot *s)
 {
-	*s = (struct pj_slot){ .jail_sock = -1,
-			       .ns_pidfd = -1,
-			       .jp_sock = -1,
-			       .p_pidfd = -1,
-			       .j_pidfd = -1,
-			       .notify_fd = -1 };
+	*s = (struct pj_slot){
+		.jail_sock = -1, .ns_pidfd = -1, .jp_sock = -1, .p_pidfd = -1, .notify_fd = -1
+	};
 	for (int i = 0; i < PJ_PREPARED_NS; i++)
 		s->ns_fds[i] = -1;
 }
@@ -61,7 +58,6 @@ void pj_slot_close(struct pj_slot *s, bool kill)
 	close_fd(&s->ns_pidfd);
 	close_fd(&s->jp_sock);
 	close_fd(&s->p_pidfd);
-	close_fd(&s->j_pidfd);
 	close_fd(&s->notify_fd);
 	for (int i = 0; i < PJ_PREPARED_NS; i++)
 		close_fd(&s->ns_fds[i]);
@@ -324,13 +320,12 @@ static void on_jail_sock(struct pj_pool *pool, struct pj_slot *s)
 static void on_jp_sock(struct pj_pool *pool, struct pj_slot *s)
 {
 	struct pj_msg m;
-	int fds[2] = { -1, -1 };
+	int fds[1] = { -1 };
 	unsigned n = 0;
-	int r = pj_sync_recvv(s->jp_sock, &m, fds, 2, &n);
+	int r = pj_sync_recvv(s->jp_sock, &m, fds, 1, &n);
 
-	if (r == 1 && m.type == PJ_MSG_PID && n == 2 && s->p_pidfd < 0) {
+	if (r == 1 && m.type == PJ_MSG_PID && n == 1 && s->p_pidfd < 0) {
 		s->p_pidfd = fds[0];
-		s->j_pidfd = fds[1];
 	} else if (r == 1 && m.type == PJ_MSG_NOTIFY_FD && n == 1 && s->notify_fd < 0) {
 		s->notify_fd = fds[0];
 	} else if (r == 1 && m.type == PJ_MSG_GO && s->state == PJ_SLOT_SPAWN) {

@@ -26,8 +26,8 @@ struct pj_slot {
 	int jail_sock;        /* the keeper's jail: PJ_MSG_PID, then PJ_MSG_GO */
 	int ns_pidfd;         /* the jail's init: SIGKILL ends the whole jail */
 	int ns_fds[5];        /* its pid, mnt, net, ipc, uts namespaces (PJ_PREPARED_NS) */
-	int jp_sock;          /* the interpreter's fork (J) and the program (P) */
-	int p_pidfd, j_pidfd; /* P runs the request; J reports its wait status */
+	int jp_sock;          /* the program's process (P), and the zygote about P */
+	int p_pidfd;          /* P, which runs the request */
 	int notify_fd;        /* P's seccomp listener */
 	bool p_ready;
 };

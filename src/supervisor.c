@@ -123,6 +123,9 @@ static void on_sync(struct state *s)
 		return;
 	if (r <= 0) {
 		close_slot(s, S_SYNC);
+		/* a prepared jail: P and the zygote both gone without a word */
+		if (s->w->foreign && !s->init_gone)
+			reporter_done(s);
 		return;
 	}
 	switch (m.type) {

@@ -15,10 +15,11 @@ struct pj_watch {
 	int sync_fd;                /* parent's end */
 	int out_r, err_r;           /* the payload's stdout and stderr */
 	unsigned long long t_start; /* pj_now_ns() at clone */
-	/* pyjail serve.  A prepared jail's payload is not our child: pidfd is then
-	 * the process that reports its status (no waitid), signals go to sig_pidfd,
-	 * and ns_pidfd (the jail's init) is killed to end everything else once the
-	 * status is in or a limit strikes.  -1 / false on the cold path. */
+	/* pyjail serve.  A prepared jail's payload is not our child: its end is
+	 * its status on sync_fd (or that socket's EOF), pidfd is -1, signals go to
+	 * sig_pidfd, and ns_pidfd (the jail's init) is killed to end everything
+	 * else once the status is in or a limit strikes.  -1 / false on the cold
+	 * path. */
 	bool foreign;
 	int sig_pidfd, ns_pidfd;
 	int notify_fd; /* a seccomp listener known in advance */

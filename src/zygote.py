@@ -3,12 +3,13 @@
 # Runs as `python3 -c <this file>` as the payload of the zygote jail (keeper.c),
 # with fd 3 its channel to the server and, as ambient capabilities, only what
 # joining a prepared jail needs.  It never runs request code itself.  For each
-# "spawn" it forks J; J enters the prepared jail's PID namespace and forks P; P
-# joins the request's cgroup and the jail's other namespaces, drops everything
-# (capabilities, Landlock, no_new_privs, seccomp: the cold path's order), reports
-# ready and waits.  When the request arrives P takes its stdio, argv and
+# "spawn" it enters the prepared jail's PID namespace for its children, forks P
+# and goes back to its own; P joins the request's cgroup and the jail's other
+# namespaces, drops everything (capabilities, Landlock, no_new_privs, seccomp:
+# the cold path's order), reports ready and waits.  When the request arrives P takes its stdio, argv and
 # environment and returns to the module level below, which runs the program as
-# python3 would.  J only waits for P and reports its wait status.
+# python3 would, and reports how it ended; the zygote reaps P and reports its
+# wait status too, for ends that skip Python's exit path.
 #
 # Messages to the server are struct pj_msg (sync.h); the server's are JSON.
 import ctypes
@@ -204,34 +205,57 @@ def _p_main(sock, init, ns, cgroup_fds):
     os._exit(125)
 
 
-def _j_main(zsock, sock, init, fds):
-    """J: enter the jail's PID namespace, fork P, report P and its end."""
-    zsock.close()
-    ns, cgroup_fds = fds[:5], fds[5:]
+def _spawn(zsock, own_pidns, init, fds, children):
+    """Fork P into the prepared jail's PID namespace (the zygote's own is
+    restored for its next fork); report P's pidfd.  Returns in P only."""
+    sock = socket.socket(fileno=fds[0])
+    ns, cgroup_fds = fds[1:6], fds[6:]
     try:
         _sys(_ST_CLONE, "setns pid", _SYS_SETNS, ns[0], _NEWPID)
-    except _Fail as e:
-        _send(sock, _ERROR, stage=e.stage, text=str(e))
-        os._exit(125)
-    pid = os.fork()
+        pid = os.fork()
+    except (_Fail, OSError) as e:
+        pid = -1
+        try:
+            _send(sock, _ERROR, stage=_ST_CLONE, text="fork into the jail: %s" % e)
+        except OSError:
+            pass
     if pid == 0:
+        zsock.close()
+        os.close(own_pidns)
+        for pfd, (_, other) in children.items():
+            os.close(pfd)
+            other.close()
         return _p_main(sock, init, ns, cgroup_fds)
+    _sys(_ST_CLONE, "setns pid", _SYS_SETNS, own_pidns, _NEWPID)
+    for fd in fds[1:]:
+        os.close(fd)
+    if pid < 0:
+        sock.close()
+        return None
+    pfd = os.pidfd_open(pid)
     try:
-        for fd in fds:
-            os.close(fd)
-        pfd, jfd = os.pidfd_open(pid), os.pidfd_open(os.getpid())
-        _send(sock, _PID, value=pid, fds=[pfd, jfd])
-        os.close(pfd)
-        os.close(jfd)
-        _, status = os.waitpid(pid, 0)
+        _send(sock, _PID, value=pid, fds=[pfd])
+    except OSError:
+        pass  # the server gave up on this jail; P's end is still reaped below
+    children[pfd] = (pid, sock)
+    return None
+
+
+def _reap(pfd, children):
+    """P ended: its wait status, for ends that skip its own report (signals)."""
+    pid, sock = children.pop(pfd)
+    _, status = os.waitpid(pid, 0)
+    try:
         _send(sock, _STATUS, value=status)
     except OSError:
         pass  # the server gave up on this jail: nobody to tell
-    os._exit(0)
+    sock.close()
+    os.close(pfd)
 
 
 def _serve():
     """The zygote's loop; returns only in P, with the request."""
+    import select
     zsock = socket.socket(fileno=3)
     data, fds, _, _ = socket.recv_fds(zsock, 1 << 16, 1)
     init = json.loads(data)
@@ -240,7 +264,15 @@ def _serve():
         blob = os.pread(fds[0], 1 << 20, 0)
         os.close(fds[0])
     init["seccomp"] = blob
+    own_pidns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+    children = {}  # P's pidfd -> (pid, its socket)
     while True:
+        ready, _, _ = select.select([zsock] + list(children), [], [])
+        for pfd in ready:
+            if pfd is not zsock:
+                _reap(pfd, children)
+        if zsock not in ready:
+            continue
         data, fds, _, _ = socket.recv_fds(zsock, 1 << 16, 16)
         if not data:
             os._exit(0)
@@ -248,17 +280,9 @@ def _serve():
             for fd in fds:
                 os.close(fd)
             continue
-        if os.fork() == 0:
-            sock = socket.socket(fileno=fds[0])
-            return _j_main(zsock, sock, init, fds[1:])
-        for fd in fds:
-            os.close(fd)
-        while True:
-            try:
-                if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                    break
-            except ChildProcessError:
-                break
+        req = _spawn(zsock, own_pidns, init, fds, children)
+        if req is not None:
+            return req
 
 
 def _main_module(req):
@@ -342,7 +366,7 @@ def _finish(status, interrupted, keep):
         except Exception:
             status = 120 if status == 0 else status
     # The status goes out now, not after the kernel has torn down this process
-    # (a few ms for a big heap): J reports it too, for ends that skip this.
+    # (a few ms for a big heap): the zygote reports it too, for ends that skip this.
     os.closerange(0, 3)
     _report(status << 8 if not interrupted else 2)
     if interrupted:
@@ -373,7 +397,7 @@ gc.freeze()  # the zygote's objects are never collected in a fork: no page is co
 _req = _serve()
 _main = _main_module(_req)
 _keep = set(sys.modules)
-del _serve, _j_main, _p_main, _p_wait, _p_prepare
+del _serve, _spawn, _reap, _p_main, _p_wait, _p_prepare
 _status, _interrupted = 0, False
 try:
     if _req["kind"] == "module":
