@@ -94,7 +94,8 @@ static int add_strings(json_t *req, const char *key, char **v, unsigned n, const
 	return 0;
 }
 
-/* --memory 64M -> "options": {"memory": "64M"}; the server checks names and values. */
+/* --memory 64M -> "options": {"memory": "64M"}; the server checks names and values.
+ * A repeated option: the last one counts, as on the command line of a run. */
 static int add_options(json_t *req, const struct pj_cli *cli, struct pj_err *err)
 {
 	json_t *opts;
@@ -108,11 +109,6 @@ static int add_options(json_t *req, const struct pj_cli *cli, struct pj_err *err
 	for (unsigned i = 0; i < cli->n_overrides; i++) {
 		const struct pj_override *o = &cli->overrides[i];
 		char what[64];
-		if (json_object_get(opts, o->option))
-			return pj_fail(err, 0,
-				       "--%s: given more than once (a request takes each "
-				       "option once)",
-				       o->option);
 		snprintf(what, sizeof(what), "the value of --%s", o->option);
 		r = set_text(opts, o->option, o->value, strlen(o->value), what, err);
 		if (r < 0)

@@ -8,8 +8,7 @@
 # namespaces, drops everything (capabilities, Landlock, no_new_privs, seccomp:
 # the cold path's order), reports ready and waits.  When the request arrives P takes its stdio, argv and
 # environment and returns to the module level below, which runs the program as
-# python3 would, and reports how it ended; the zygote reaps P and reports its
-# wait status too, for ends that skip Python's exit path.
+# python3 would; the zygote reaps P and reports its wait status.
 #
 # Messages to the server are struct pj_msg (sync.h); the server's are JSON.
 import ctypes
@@ -168,8 +167,9 @@ def _p_wait(sock):
     os.environ.clear()
     os.environ.update(kv.split("=", 1) for kv in req["env"])
     _send(sock, _RUNNING)
-    st = os.fstat(sock.fileno())
-    req["reporter"] = (sock, st.st_dev, st.st_ino, os.getpid())
+    # Nothing of the server's stays open for the program (the zygote reports its
+    # end): a descriptor it did not open would be a leak to the program.
+    sock.close()
     return req
 
 
@@ -365,28 +365,11 @@ def _finish(status, interrupted, keep):
                 f.flush()
         except Exception:
             status = 120 if status == 0 else status
-    # The status goes out now, not after the kernel has torn down this process
-    # (a few ms for a big heap): the zygote reports it too, for ends that skip this.
-    os.closerange(0, 3)
-    _report(status << 8 if not interrupted else 2)
     if interrupted:
         import signal as _sig
         _sig.signal(_sig.SIGINT, _sig.SIG_DFL)
         os.kill(os.getpid(), _sig.SIGINT)
     os._exit(status)
-
-
-def _report(wait_status):
-    """Tell the handler how the program ended, if this is the program's first
-    process (not a fork of it ending) and its socket is still ours: the program
-    may have closed it or put something else at its number."""
-    sock, dev, ino, pid = _req.pop("reporter")
-    try:
-        st = os.fstat(sock.fileno())
-        if (st.st_dev, st.st_ino) == (dev, ino) and os.getpid() == pid:
-            _send(sock, _STATUS, value=wait_status)
-    except OSError:
-        pass
 
 
 import gc  # noqa: E402

@@ -77,10 +77,9 @@ for o in "--config $WORK/c.conf" "--profile strict" --print-plan --timings; do
 done
 
 fake
-client --memory 64M --memory 32M -c pass
-is "$RC:$ERR:$(logq 'len(L)')" \
-	"125:pyjail: --memory: given more than once (a request takes each option once):0" \
-	"a repeated option: 125, nothing sent"
+client --wall-time 15 --memory 64M --wall-time 3 -c pass
+is "$RC:$(logq 'L[0]["request"]["options"]')" '0:{"memory": "64M", "wall-time": "3"}' \
+	"a repeated option: the last one counts, as in a run"
 
 fake
 client -c pass "$(printf 'a\xffb')"
