@@ -41,11 +41,14 @@ static __attribute__((noreturn)) void die(int sync_fd, const struct pj_err *err,
 	_exit(PJ_EXIT_SETUP);
 }
 
+/* Lower a limit; "unlimited" leaves the inherited one (raising it past the hard
+ * limit is refused to an ordinary user). */
 static int set_rlimit(int res, uint64_t v, const char *name, struct pj_err *err)
 {
-	struct rlimit rl = { v == PJ_UNLIMITED ? RLIM_INFINITY : v,
-			     v == PJ_UNLIMITED ? RLIM_INFINITY : v };
+	struct rlimit rl = { v, v };
 
+	if (v == PJ_UNLIMITED)
+		return 0;
 	if (setrlimit(res, &rl) < 0)
 		return pj_fail(err, errno, "setrlimit %s", name);
 	return 0;
