@@ -939,7 +939,8 @@ def run_serve(args, ctx):
         tmp=ctx.tmp, env=SPAWN_ENV, extra=args.serve_args, rate=args.serve_rate,
         seconds=args.serve_seconds, clients=args.serve_clients,
         tp_seconds=args.serve_throughput_seconds, requests=args.serve_requests,
-        iterations=args.iterations, cold=Pyjail(ctx).launch(wl),
+        iterations=args.iterations, settle_s=2.0 if args.quick else 10.0,
+        cold=Pyjail(ctx).launch(wl),
         bare=bare.launch(wl) if bare.available() is None else None)
     tools = types.SimpleNamespace(spawn=spawn, percentile=percentile, Launch=Launch, log=log)
     return serve_bench.run(opts, tools)
@@ -982,6 +983,9 @@ def main(argv):
     log(f"results written to {out}")
     if not res.get("contenders", {}).get("pyjail", {"available": True})["available"]:
         log("pyjail itself did not run (see the notes): its figures are missing")
+        return 1
+    if "error" in res.get("serve", {}):
+        log("the serve part broke off (see 'error' in the results)")
         return 1
     if args.serve_only and not res["serve"]["available"]:
         log(f"pyjail serve did not run: {res['serve']['reason']}")

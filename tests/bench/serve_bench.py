@@ -34,6 +34,7 @@ import statistics
 import subprocess
 import threading
 import time
+import traceback
 
 REQUEST = b'{"code": "print(1)"}\n'
 EXPECT = "1\n"
@@ -437,7 +438,7 @@ def leak_check(srv, dirs, opts, tools, snaps, sent):
 
     tools.log(f"serve: leak check over {n} requests, {opts.clients} clients")
     samples, elapsed = flood(srv.sock, opts.clients, total=n, each=each)
-    after = settle(pid, dirs, "after", sent + n, target=before)
+    after = settle(pid, dirs, "after", sent + n, target=before, limit_s=opts.settle_s)
     snaps.append(after)
     keys = ("rss_kb", "zygote_rss_kb") + LEAK_KEYS
 
@@ -489,37 +490,50 @@ def throughput(srv, opts, tools, res):
     return n
 
 
-def pidfds(pids):
-    out = []
-    for p in pids:
+def start_time(pid):
+    text = read_text(f"/proc/{pid}/stat")
+    return text.rsplit(")", 1)[1].split()[19] if text else None
+
+
+def watch(pids):
+    """pidfds for as many of pids as fds allow, and (pid, start time) for the rest."""
+    fds, rest = [], []
+    for p, st in [(p, start_time(p)) for p in pids]:  # read while fds are left
         try:
-            out.append(os.pidfd_open(p))
-        except OSError:  # already gone
+            fds.append(os.pidfd_open(p))
+        except ProcessLookupError:
             pass
-    return out
+        except OSError:  # out of fds: a server that leaked many processes
+            rest.append((p, st))
+    return fds, rest
 
 
 def shutdown(srv, dirs):
     """SIGTERM; then the processes below the server get 5 s to go (parent-death
     signals arrive after the server's exit), watched through pidfds."""
     pid = srv.proc.pid
-    fds = pidfds(descendants(pid))
+    fds, rest = watch(descendants(pid))
     try:
         code, secs = srv.stop()
-        deadline, left = time.monotonic() + 5, list(fds)
+        deadline, poller, left = time.monotonic() + 5, select.poll(), set(fds)
+        for f in fds:
+            poller.register(f, select.POLLIN)
         while left and time.monotonic() < deadline:
-            ready = select.select(left, [], [], deadline - time.monotonic())[0]
-            left = [f for f in left if f not in ready]
+            for f, _ in poller.poll(max(1, int((deadline - time.monotonic()) * 1000))):
+                poller.unregister(f)
+                left.discard(f)
     finally:
         for f in fds:
             os.close(f)
-    return {"exit": code, "seconds": round(secs, 3), "procs_left": len(left),
+    gone = sum(1 for p, st in rest if st is None or start_time(p) != st)
+    return {"exit": code, "seconds": round(secs, 3), "procs_left": len(left) + len(rest) - gone,
             "cgroups_left": own_cgroups(dirs, pid)}
 
 
 def run(opts, tools):
     """opts: pyjail, conf, rootfs, tmp, env, extra (server options), rate, seconds,
-    clients, tp_seconds, requests, iterations, cold and bare (launches or None).
+    clients, tp_seconds, requests, iterations, cold and bare (launches or None),
+    settle_s (how long the leak check waits for the server to be back where it was).
     tools: spawn, percentile, Launch, log."""
     sock = os.path.join(opts.tmp, "serve.sock")
     argv = [opts.pyjail, "--config", opts.conf, "--rootfs", opts.rootfs, "serve",
@@ -543,6 +557,8 @@ def run(opts, tools):
         sent += throughput(srv, opts, tools, res)
         res["leak"] = leak_check(srv, dirs, opts, tools, snaps, sent)
         res["shutdown"] = shutdown(srv, dirs)
+    except Exception:  # a bug here: keep what was measured, say what broke
+        res["error"] = traceback.format_exc()
     finally:
         srv.kill()
         res["server_stderr"] = list(srv.lines)
@@ -576,6 +592,18 @@ def print_report(res, p):
       f"{res['ready_s']} s")
     p(f"note: {os.cpu_count()} CPUs shared with the bench process and whatever else runs "
       "here; the figures are noisy, for people, never pass/fail")
+    for part, show in (("latency", print_latency), ("comparison", print_comparison),
+                       ("throughput", print_throughput), ("leak", print_leak)):
+        if part in res:
+            show(res, p)
+    said = {k: v for k, v in res.get("server_said", {}).items() if "listening on" not in k}
+    for line, n in said.items():
+        p(f"the server said {n} times: {line}")
+    if "error" in res:
+        p("the serve part broke off: " + res["error"].strip().splitlines()[-1])
+
+
+def print_latency(res, p):
     lat = res["latency"]
     p(f"latency at a steady {lat['rate']}/s for {lat['seconds']} s (achieved "
       f"{lat['achieved_per_s']:.1f}/s, {lat['late']} started late), rotating the ways in;")
@@ -584,6 +612,9 @@ def print_report(res, p):
     for k, s in lat["ways"].items():
         p(f"{WAYS[k]:28} {fmt(s.get('median_ms'), 2):>7} {fmt(s.get('p95_ms'), 2):>7} "
           f"{fmt(s.get('p99_ms'), 2):>7} {fmt(s.get('max_ms'), 2):>7} {s['n']:>5}{failures(s)}")
+
+
+def print_comparison(res, p):
     cmp_ = res["comparison"]["ways"]
     cold = cmp_.get("cold", {}).get("median_ms")
     bare = cmp_.get("bare", {}).get("median_ms")
@@ -595,16 +626,18 @@ def print_report(res, p):
         p(f"{WAYS[k]:28} {fmt(med, 2):>7} {fmt(s.get('p95_ms'), 2):>7} "
           f"{fmt(cold / med if cold and med else None, 2):>7} "
           f"{fmt(med / bare if bare and med else None, 2):>7} {s['n']:>5}{failures(s)}")
+
+
+def print_throughput(res, p):
     t = res["throughput"]
     p(f"throughput: {t['clients']} clients back to back for {t['seconds']} s: {t['requests']} "
       f"requests, {t['per_s']:.1f}/s, {t['ok_per_s']:.1f}/s succeeded "
       f"({100 * (t['ok_fraction'] or 0):.2f}%); under load median {fmt(t.get('median_ms'), 2)} "
       f"ms, p99 {fmt(t.get('p99_ms'), 2)} ms, max {fmt(t.get('max_ms'), 2)} ms{failures(t)}")
-    print_leak(res, p)
 
 
 def print_leak(res, p):
-    lk, sd = res["leak"], res["shutdown"]
+    lk, sd = res["leak"], res.get("shutdown")
     p(f"leak check: {lk['requests']} requests from {lk['clients']} clients in "
       f"{lk['elapsed_s']:.1f} s ({lk['requests'] / lk['elapsed_s']:.1f}/s){failures(lk)}; "
       "the server's VmRSS, fds and "
@@ -623,8 +656,6 @@ def print_leak(res, p):
     for label, d in (("after-before", lk["delta"]), ("after-start", lk["delta_from_start"])):
         p(f"{label:17} " + " ".join(
             f"{'-' if d.get(k) is None else format(d[k], '+'):>10}" for k, _ in cols))
-    p(f"after SIGTERM: exit {sd['exit']} in {sd['seconds']} s; processes of the server left "
-      f"{sd['procs_left']}; its cgroups left {sd['cgroups_left']}")
-    said = {k: v for k, v in res.get("server_said", {}).items() if "listening on" not in k}
-    for line, n in said.items():
-        p(f"the server said {n} times: {line}")
+    if sd:
+        p(f"after SIGTERM: exit {sd['exit']} in {sd['seconds']} s; processes of the server "
+          f"left {sd['procs_left']}; its cgroups left {sd['cgroups_left']}")
