@@ -15,6 +15,7 @@
 #   raw ARGS...            serve-raw.py $SOCK ARGS (see there); OUT ERR RC
 #   req CODE [ARGS...]     a capture-mode request with this code; OUT is the record
 #   rec FIELD...           fields of the record in $OUT joined by "/": rec status stdout
+#                          (FIELD may be a path: limits.memory.enforced_by)
 #   client ARGS...         pyjail client --socket $SOCK ARGS (stdin /dev/null); OUT ERR RC
 #   cmp_ok A OP B NAME     passes if test A OP B (-lt, -ge, ...)
 #   todo COND-EXIT-STATUS NAME WHY  a known bug: "not ok ... # TODO WHY" (XFAIL); once
@@ -118,7 +119,7 @@ _serve_descendants() {
 	python3 - "$1" <<'EOF'
 import os, sys
 kids, start = {}, {}
-for p in os.listdir("/proc"):
+for p in filter(str.isdigit, os.listdir("/proc")):
     try:
         f = open("/proc/%s/stat" % p).read().rsplit(")", 1)[1].split()
     except (OSError, IndexError, ValueError):
@@ -211,12 +212,12 @@ serve_leftovers() {
 }
 
 wait_for() {
-	local i
-	for i in $(seq 200); do
+	local end=$((SECONDS + 20))
+	while [ "$SECONDS" -lt "$end" ]; do
 		"$@" && return 0
 		sleep 0.1
 	done
-	return 1
+	"$@"
 }
 
 procs_are() { [ "$(pgrep -fc "$2")" = "$1" ]; }
@@ -231,7 +232,12 @@ try:
 except ValueError:
     print("(not a record)")
     sys.exit()
-print("/".join(str(d.get(k)).rstrip("\n") for k in sys.argv[1:]))' "$@"
+def get(k):
+    v = d
+    for part in k.split("."):
+        v = v.get(part) if isinstance(v, dict) else None
+    return str(v).rstrip("\n")
+print("/".join(get(k) for k in sys.argv[1:]))' "$@"
 }
 client() { _pj_capture "$PYJAIL" client --socket "$SOCK" "$@" </dev/null; }
 

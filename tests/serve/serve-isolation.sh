@@ -77,7 +77,9 @@ print(os.environ.get("ISO_ENV"), os.getenv("ISO_PUT"), kid)'
 }
 
 # ---- memory: a daemon holds 60M, the program fills the rest; B has all 128M again
+# (with rlimits, RLIMIT_AS: the program gets a MemoryError)
 memory() {
+	local by
 	req 'import os, time
 r, w = os.pipe()
 if os.fork() == 0:
@@ -89,28 +91,37 @@ os.read(r, 1)
 keep = []
 while True:
     keep.append(b"\x01" * (4 << 20))'
-	is "$(rec status)" memory-limit "$1: A fills its memory (status memory-limit)"
+	by=$(rec limits.memory.enforced_by)
+	if [ "$by" = rlimit ]; then
+		like "$(rec status exit_code stderr | tr "\n" " ")" "^exited/1/.*MemoryError" "$1: A fills its memory (MemoryError: $by)"
+	else
+		is "$(rec status)" memory-limit "$1: A fills its memory (status memory-limit: $by)"
+	fi
 	req 'print(1)'
 	is "$(rec status stdout)" exited/1 "$1: B runs"
 	cmp_ok "$(rec peak_memory_bytes)" -lt $((32 << 20)) "$1: B's peak_memory_bytes is its own (< 32M)"
-	req 'x = b"\x01" * (100 << 20); print(len(x) >> 20)'
-	is "$(rec status stdout)" exited/100 "$1: C gets 100M of its 128M"
+	req 'x = b"\x01" * (80 << 20); print(len(x) >> 20)'
+	is "$(rec status stdout)" exited/80 "$1: C gets 80M of its 128M"
 }
 
-# ---- processes: A forks up to the pids limit and leaves them; B can fork
+# ---- processes: A forks up to the pids limit and leaves them; B can fork.  (With
+# rlimits, RLIMIT_NPROC counts every process of the user: the server's too.)
 pids() {
-	req 'import os, time
+	req 'import ctypes, os, sys, time
 n = 0
 try:
     while n < 100:
         if os.fork() == 0:
+            ctypes.CDLL(None).prctl(15, ("isp-" + sys.argv[1]).encode())
             os.setsid()
             time.sleep(60)
             os._exit(0)
         n += 1
 except OSError as e:
-    print("stopped", n > 8, e.errno == 11)'
+    print("stopped", n > 8, e.errno == 11)' "$tag"
 	is "$(rec status stdout)" "exited/stopped True True" "$1: A forks until the pids limit refuses (EAGAIN)"
+	wait_for eval '[ "$(pgrep -c "isp-$tag")" = 0 ]'
+	is "$(pgrep -c "isp-$tag")" 0 "$1: A's processes are gone from the host"
 	req 'import os
 kids = []
 for _ in range(12):
@@ -221,7 +232,7 @@ fresh() {
 }
 
 for who in $(pj_whos); do
-	serve_up "$who" --pool 2 --workers 1 --memory 128M --pids 16 || continue
+	serve_up "$who" --pool 2 --workers 1 --memory 128M --pids 32 || continue
 	files "$who"
 	procs "$who"
 	environ "$who"

@@ -14,6 +14,9 @@
         connect and send nothing; print the reply
     serve-raw.py SOCK connect
         only connect: print "connected" or the errno's name
+    serve-raw.py SOCK repeat N CODE
+        send {"code": CODE} N times, one after the other; print one line per
+        reply: status/exit_code/signal/stdout (stdout stripped)
     serve-raw.py SOCK many N JSON WANT_STDOUT
         N clients at once, each sending JSON; print "ok=A busy=B other=C", then
         the first few other replies.  ok: exited 0 with WANT_STDOUT; busy: a
@@ -33,9 +36,11 @@ import time
 
 
 def connect(path, timeout):
+    """A blocking connect, as most clients make (it waits while the server's
+    listen queue is full), then a timeout for the rest."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
     s.connect(path)
+    s.settimeout(timeout)
     return s
 
 
@@ -144,6 +149,20 @@ def many(a):
     return 0
 
 
+def repeat(a):
+    for _ in range(a.n):
+        s = connect(a.sock, a.timeout)
+        send(s, (json.dumps({"code": a.code}) + "\n").encode())
+        r = reply(s)
+        s.close()
+        try:
+            d = json.loads(r)
+            print("%s/%s/%s/%s" % (d["status"], d["exit_code"], d["signal"], d.get("stdout", "").strip()))
+        except (TypeError, ValueError, KeyError):
+            print("not a record: %r" % (r,))
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("sock")
@@ -164,6 +183,9 @@ def main():
     b.add_argument("--close", action="store_true")
     sub.add_parser("idle").set_defaults(close=False)
     sub.add_parser("connect")
+    r = sub.add_parser("repeat")
+    r.add_argument("n", type=int)
+    r.add_argument("code")
     m = sub.add_parser("many")
     m.add_argument("n", type=int)
     m.add_argument("text")
@@ -171,6 +193,8 @@ def main():
     a = p.parse_args()
     if a.what == "many":
         return many(a)
+    if a.what == "repeat":
+        return repeat(a)
     return one(a)
 
 
