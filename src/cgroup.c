@@ -351,6 +351,20 @@ static int check_parent_key(const char *v, struct pj_err *err)
 	return 0;
 }
 
+/* Once pyjail moved itself into its own leaf (cgroup v2's no-internal-process
+ * rule), its jails still go next to that leaf, not below it: pyjail serve makes
+ * many after the first. */
+static void leave_own_leaf(char *path)
+{
+	char self[PJ_CG_NAME_MAX];
+	struct pj_err ignored = { 0 };
+	char *slash = strrchr(path, '/');
+
+	if (slash && pj_cg_name(true, self, sizeof(self), &ignored) >= 0 &&
+	    strcmp(slash + 1, self) == 0)
+		*(slash == path ? slash + 1 : slash) = '\0';
+}
+
 int pj_cg_base_dir(const struct pj_config *cfg, const char *controller, char *ret, size_t size,
 		   bool *ret_own, struct pj_err *err)
 {
@@ -367,6 +381,8 @@ int pj_cg_base_dir(const struct pj_config *cfg, const char *controller, char *re
 	r = own ? own_path(controller, path, sizeof(path)) : 0;
 	if (r < 0)
 		return pj_fail(err, -r, "%s: cannot find our cgroup in /proc/self/cgroup", what);
+	if (own)
+		leave_own_leaf(path);
 	if (!own)
 		snprintf(path, sizeof(path), "%s", cfg->cgroup_parent);
 	/* A mount of a subtree (containers) shows the hierarchy from `root` down. */
