@@ -396,8 +396,6 @@ def default_rootfs(pyjail):
 def make_bpf(ctx, helper):
     """Run (or first compile) bench-seccomp; returns (bpf path, None) or (None, why)."""
     bpf = os.path.join(ctx.tmp, "bwrap.bpf")
-    if helper and not os.access(helper, os.X_OK):
-        fail(f"--seccomp-helper: '{helper}' is not an executable file")
     if not helper:
         src = os.path.join(HERE, "bench-seccomp.c")
         helper = os.path.join(ctx.tmp, "bench-seccomp")
@@ -430,6 +428,8 @@ def prepare(args):
         fail(f"--pyjail-config: '{args.pyjail_config}' is not a file")
     ctx.pyjail_config = args.pyjail_config and os.path.abspath(args.pyjail_config)
     ctx.bwrap, ctx.crun = args.bwrap, args.crun
+    if args.seccomp_helper and not os.access(args.seccomp_helper, os.X_OK):
+        fail(f"--seccomp-helper: '{args.seccomp_helper}' is not an executable file")
     ctx.tmp = tempfile.mkdtemp(prefix="pyjail-bench.")
     os.chmod(ctx.tmp, 0o755)  # crun maps root to nobody, who must read the fixtures
     ctx.script = os.path.join(ctx.tmp, "bench_imports.py")
