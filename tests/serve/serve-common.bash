@@ -23,6 +23,9 @@
 #   wait_for CMD...        run CMD until it succeeds, at most ~20 s; only waits, never measures
 #   procs_are N PATTERN    N processes on the host match PATTERN (pgrep -f)
 #
+# PJ_SERVE_CMD="python3 tests/serve/weak-server.py --mode fork" runs the tests against
+# a deliberately weak server instead: they must fail (see weak-server.py).
+#
 # As root the server runs in a cgroup made for it below ours in every hierarchy it
 # uses (and the unified one), so "nothing left" is exact: no process in those
 # cgroups and no cgroup below them.  Otherwise the server's process tree is
@@ -150,6 +153,9 @@ serve_start() {
 	local cmd=()
 	[ "$who" = user ] && [ "$(id -u)" = 0 ] &&
 		cmd=(setpriv --reuid="$PJ_TEST_USER" --regid="$PJ_TEST_USER" --clear-groups --inh-caps=-all)
+	# PJ_SERVE_CMD: a stand-in for pyjail serve, given pyjail's command line (weak-server.py)
+	# shellcheck disable=SC2206
+	[ -n "${PJ_SERVE_CMD:-}" ] && cmd+=($PJ_SERVE_CMD)
 	cmd+=("$PYJAIL" --config "$SRV_CONF" --rootfs "$PYJAIL_TEST_ROOTFS")
 	sh -c 'while [ "$1" != -- ]; do echo $$ >"$1/cgroup.procs" || exit 125; shift; done
 		shift; exec "$@"' sh "${SERVE_CG[@]}" -- "${cmd[@]}" serve --socket "$SOCK" "$@" \

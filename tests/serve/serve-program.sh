@@ -1,10 +1,13 @@
 #!/bin/bash
-# pyjail serve: the program holds nothing of the server's.  It has fds 0, 1 and 2
+# pyjail serve: the program holds nothing of the server's.  It runs as an
+# unprivileged host user (not uid 0, even under a root server).  It has fds 0, 1 and 2
 # only, as on the cold path, so it has no channel to the process that writes its
 # result record: whatever it (or a child it leaves behind) sends on any socket it
 # finds, its record says how it really ended.  A program that exits 0 while a
 # child of it still runs is "exited 0", every time.
 . "$(dirname "$0")/serve-common.bash"
+
+tag=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 
 fds='import os
 def fds():
@@ -51,6 +54,21 @@ time.sleep(0.5)
 print("done")'
 	is "$(rec status exit_code stdout)" "exited/0/done" \
 		"$1: a forged exit status sent by a child does not become the record"
+
+	# The program's host uid (seen through a marked child): never 0.
+	local cl uid
+	python3 "$SERVE_DIR/serve-raw.py" "$SOCK" code -- 'import os, sys, time
+if os.fork() == 0:
+    os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(30)", "proguid-" + sys.argv[1]])
+time.sleep(30)' "$tag" >/dev/null 2>&1 </dev/null &
+	cl=$!
+	wait_for procs_are 1 "proguid-$tag"
+	uid=$(awk '/^Uid:/ {print $2 "/" $3 "/" $4 "/" $5}' "/proc/$(pgrep -f "proguid-$tag")/status")
+	kill "$cl"
+	wait "$cl" 2>/dev/null
+	like "$uid" '^[1-9][0-9]*/[1-9][0-9]*/[1-9][0-9]*/[1-9][0-9]*$' \
+		"$1: the program runs as an unprivileged host user (real/effective/saved/fs uid $uid)"
+	wait_for procs_are 0 "proguid-$tag"
 
 	# Children left running: 20 times, exited 0 every time.
 	raw repeat 20 'import os, time
