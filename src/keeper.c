@@ -47,6 +47,30 @@ static int keep_only(int sock)
 	return (int)syscall(SYS_close_range, 4, ~0U, 0);
 }
 
+static __attribute__((noreturn)) void reap_until_hangup(int sock)
+{
+	struct pollfd pfd[2] = { { .fd = sock, .events = POLLRDHUP } };
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	pfd[1] = (struct pollfd){ .fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK),
+				  .events = POLLIN };
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0 && errno != EINTR)
+			_exit(1);
+		if (pfd[0].revents & (POLLRDHUP | POLLHUP | POLLERR))
+			_exit(0);
+		if (pfd[1].revents) {
+			struct signalfd_siginfo si;
+			while (read(pfd[1].fd, &si, sizeof(si)) > 0)
+				;
+			while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+				;
+		}
+	}
+}
+
 /* The namespaces to join, as nsfs files: setns on them checks capabilities only,
  * where a pidfd would also need ptrace access to this non-dumpable init. */
 static const char *const ns_files[PJ_PREPARED_NS] = { "pid", "mnt", "net", "ipc", "uts" };
@@ -64,9 +88,9 @@ static int open_ns(int *fds, struct pj_err *err)
 }
 
 /* The prepared jail's init: its own /proc, /tmp, /dev/shm and loopback; then,
- * powerless and not dumpable, it only reaps.  It never exits by itself: the
- * server kills it when the request is done, and with it every process left in
- * the PID namespace. */
+ * powerless and not dumpable, it only reaps, until the server kills it or lets
+ * go of the jail (EOF on sock: the slot failed, the request is done, the server
+ * died).  With it goes every process left in the PID namespace. */
 static __attribute__((noreturn)) void jail_init(const struct pj_config *cfg, int sock)
 {
 	struct pj_err err = { 0 };
@@ -86,15 +110,9 @@ static __attribute__((noreturn)) void jail_init(const struct pj_config *cfg, int
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, NULL);
 	(void)pj_sync_sendv(sock, &go, ns, PJ_PREPARED_NS);
-	close(sock);
 	for (int i = 0; i < PJ_PREPARED_NS; i++)
 		close(ns[i]);
-	for (;;) {
-		siginfo_t si;
-		if (sigwaitinfo(&all, &si) == SIGCHLD)
-			while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
-				;
-	}
+	reap_until_hangup(sock);
 }
 
 /* Forked by the keeper: new namespaces, then their init; report its pid. */

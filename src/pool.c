@@ -273,7 +273,7 @@ static void spawn(struct pj_pool *pool, struct pj_slot *s)
 	int sp[2], fds[1 + PJ_PREPARED_NS + PJ_CG_MAX_SELF + 1];
 	unsigned n;
 
-	close_fd(&s->jail_sock);
+	/* jail_sock stays open: its init lives as long as someone holds it. */
 	if (pj_sync_open(sp, &err) < 0) {
 		slot_fail(pool, s, &err);
 		return;
@@ -299,15 +299,18 @@ static void on_jail_sock(struct pj_pool *pool, struct pj_slot *s)
 	unsigned n = 0;
 	int r = pj_sync_recvv(s->jail_sock, &m, fds, PJ_PREPARED_NS, &n);
 
+	/* The maker's PJ_MSG_PID and its init's PJ_MSG_GO come in either order. */
 	if (r == 1 && m.type == PJ_MSG_PID && n == 1 && s->ns_pidfd < 0) {
 		s->ns_pidfd = fds[0];
-		return;
-	}
-	if (r == 1 && m.type == PJ_MSG_GO && s->ns_pidfd >= 0 && n == PJ_PREPARED_NS) {
+	} else if (r == 1 && m.type == PJ_MSG_GO && n == PJ_PREPARED_NS && s->ns_fds[0] < 0) {
 		memcpy(s->ns_fds, fds, sizeof(fds));
-		spawn(pool, s);
-		return;
+	} else {
+		goto bad;
 	}
+	if (s->ns_pidfd >= 0 && s->ns_fds[0] >= 0)
+		spawn(pool, s);
+	return;
+bad:
 	for (unsigned i = 0; i < n; i++)
 		close(fds[i]);
 	if (r == 1 && m.type != PJ_MSG_ERROR)
@@ -356,7 +359,8 @@ static void on_keeper(struct pj_pool *pool)
 	if (r == -ECONNRESET || r == -EINTR || r == -EAGAIN)
 		return;
 	if (r != 1 || m.type == PJ_MSG_STATUS) {
-		fprintf(stderr, "pyjail serve: the zygote ended\n");
+		if (!pool->dead)
+			fprintf(stderr, "pyjail serve: the zygote ended\n");
 		pool->dead = true;
 		if (fd >= 0)
 			close(fd);
@@ -402,7 +406,8 @@ unsigned pj_pool_fill_poll(struct pj_pool *pool, struct pollfd *pfd, int *tag)
 	unsigned n = 0;
 
 	for (int i = 0; i < 4; i++) {
-		if (own[i] < 0)
+		/* a dead zygote's sockets stay hung up until it is replaced */
+		if (own[i] < 0 || (pool->dead && (i == 0 || i == 3)))
 			continue;
 		/* the zygote's socket only tells us that it went away */
 		pfd[n] = (struct pollfd){ own[i], i == 3 ? POLLRDHUP : POLLIN, 0 };
@@ -411,7 +416,7 @@ unsigned pj_pool_fill_poll(struct pj_pool *pool, struct pollfd *pfd, int *tag)
 	for (unsigned i = 0; i < pool->n_slots; i++) {
 		struct pj_slot *s = &pool->slots[i];
 		int fd = s->state == PJ_SLOT_NS ? s->jail_sock : s->jp_sock;
-		if (s->state < PJ_SLOT_NS || fd < 0)
+		if (s->state < PJ_SLOT_NS || fd < 0 || pool->dead)
 			continue;
 		pfd[n] = (struct pollfd){ fd, POLLIN, 0 };
 		tag[n++] = (int)i * 4 + (s->state == PJ_SLOT_NS ? K_JAIL : K_JP);

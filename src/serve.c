@@ -131,10 +131,11 @@ static void conn_free(struct conn *c)
 	free(c);
 }
 
+/* Keeps the order: the oldest request is served first. */
 static void drop_conn(struct server *s, unsigned i)
 {
 	conn_free(s->conns[i]);
-	s->conns[i] = s->conns[--s->n_conns];
+	memmove(s->conns + i, s->conns + i + 1, (--s->n_conns - i) * sizeof(*s->conns));
 }
 
 static void refuse(int fd, const char *why, unsigned long long v)
@@ -434,7 +435,7 @@ static unsigned fill_poll(struct server *s, struct pollfd *pfd, int *tag)
 
 static void handle(struct server *s, struct pollfd *pfd, int *tag, unsigned n)
 {
-	/* Connections last and from the end: dropping one moves the last into its place. */
+	/* Connections last and from the end: dropping one moves the later ones down. */
 	for (unsigned k = 0; k < n; k++) {
 		if (!pfd[k].revents || tag[k] >= T_CONN)
 			continue;

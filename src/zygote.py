@@ -273,14 +273,22 @@ def _serve():
                 _reap(pfd, children)
         if zsock not in ready:
             continue
-        data, fds, _, _ = socket.recv_fds(zsock, 1 << 16, 16)
+        try:
+            data, fds, _, _ = socket.recv_fds(zsock, 1 << 16, 16)
+        except OSError as e:  # EMFILE and the like: this jail fails, not the zygote
+            sys.stderr.write("pyjail zygote: %s\n" % e)
+            continue
         if not data:
             os._exit(0)
         if len(fds) < 6:
             for fd in fds:
                 os.close(fd)
             continue
-        req = _spawn(zsock, own_pidns, init, fds, children)
+        try:
+            req = _spawn(zsock, own_pidns, init, fds, children)
+        except OSError as e:
+            sys.stderr.write("pyjail zygote: %s\n" % e)
+            continue
         if req is not None:
             return req
 
