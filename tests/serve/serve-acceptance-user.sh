@@ -1,4 +1,4 @@
 #!/bin/bash
 # serve-acceptance.sh with the server run by the unprivileged test user.
-SERVE_ACCEPTANCE_WHO=user
+export SERVE_ACCEPTANCE_WHO=user
 . "$(dirname "$0")/serve-acceptance.sh"

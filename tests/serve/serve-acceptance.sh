@@ -13,13 +13,11 @@
 suite=$(cd "$SERVE_DIR/../.." && pwd)/../shared/acceptance/run.sh
 if [ ! -r "$suite" ]; then
 	skip "no acceptance suite at $suite" "acceptance"
-	plan "$_tap_n"
-	finish
+	serve_finish
 fi
 if [ "$SERVE_ACCEPTANCE_WHO" = user ] && ! [[ " $(pj_whos) " == *" user "* ]]; then
 	skip "no test user to run as" "acceptance as the test user"
-	plan "$_tap_n"
-	finish
+	serve_finish
 fi
 
 w=$SERVE_ACCEPTANCE_WHO
@@ -41,5 +39,4 @@ if serve_up "$w" --memory 512M --cpu-time 10 --wall-time 30 --pids 64 --output-l
 	is "$SRC" 0 "$w: SIGTERM: the server exits 0"
 	is "$(serve_leftovers)" "" "$w: the server left nothing behind"
 fi
-plan "$_tap_n"
-finish
+serve_finish

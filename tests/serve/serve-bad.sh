@@ -86,6 +86,7 @@ if os.fork() == 0:
 time.sleep(60)' "$tag")" >"$SDIR/gone.out" 2>&1 &
 	local cl=$!
 	wait_for procs_are 1 "badbg-$tag"
+	# shellcheck disable=SC2034 # ERR: read by ok()
 	OUT=$(cat "$SDIR/gone.out") ERR=
 	ok "$([ "$(pgrep -fc "badbg-$tag")" = 1 ]; echo $?)" "$w: a running request left a background process"
 	kill -9 "$cl"
@@ -118,5 +119,4 @@ for who in $(pj_whos); do
 	is "$SRC" 0 "$who: SIGTERM: the server exits 0"
 	is "$(serve_leftovers)" "" "$who: the server left nothing behind"
 done
-plan "$_tap_n"
-finish
+serve_finish

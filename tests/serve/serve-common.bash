@@ -20,6 +20,7 @@
 #   cmp_ok A OP B NAME     passes if test A OP B (-lt, -ge, ...)
 #   todo COND-EXIT-STATUS NAME WHY  a known bug: "not ok ... # TODO WHY" (XFAIL); once
 #                          it passes, "ok ... # TODO" (XPASS) fails make check: drop the todo
+#   serve_finish           print the plan (at the end: each mode has its own tests) and exit
 #   wait_for CMD...        run CMD until it succeeds, at most ~20 s; only waits, never measures
 #   procs_are N PATTERN    N processes on the host match PATTERN (pgrep -f)
 #
@@ -115,6 +116,7 @@ _serve_cg_remove() {
 	done
 	SERVE_CG=()
 }
+# shellcheck disable=SC2016 # evaluated at exit
 pj_at_exit '[ -n "$SPID" ] && kill -9 "$SPID" 2>/dev/null; _serve_cg_remove'
 
 # pid:starttime of the process and its descendants.
@@ -181,6 +183,7 @@ serve_up() {
 	return 1
 }
 
+# shellcheck disable=SC2120 # the signal is optional
 serve_stop() {
 	local sig=${1:-TERM}
 	[ ${#SERVE_CG[@]} = 0 ] && mapfile -t _serve_tree < <(_serve_descendants "$SPID")
@@ -248,7 +251,11 @@ print("/".join(get(k) for k in sys.argv[1:]))' "$@"
 client() { _pj_capture "$PYJAIL" client --socket "$SOCK" "$@" </dev/null; }
 
 cmp_ok() { # a op b name: test "$1" OP "$3"
-	if [ "$1" "$2" "$3" ] 2>/dev/null; then _report 0 "$4"; else _report 1 "$4" "got: '$1', want $2 $3"; fi
+	if test "$1" "$2" "$3" 2>/dev/null; then _report 0 "$4"; else _report 1 "$4" "got: '$1', want $2 $3"; fi
+}
+serve_finish() { # the plan, now that the number of tests is known; the exit status
+	plan "$_tap_n"
+	finish
 }
 todo() { # exit-status name why
 	_tap_n=$((_tap_n + 1))

@@ -30,10 +30,11 @@ release() { # name: send the byte, wait for the client; RC is its exit status
 	RC=$?
 	exec {fd}>&-
 }
+# shellcheck disable=SC2317 # called through wait_for
 printed() { [ "$(wc -l <"$SDIR/$1.out")" -ge "${2:-1}" ]; }
 
 namespaces() {
-	local i out k ns=(pid mnt net ipc uts cgroup) host=()
+	local i out ns=(pid mnt net ipc uts cgroup) host=()
 	for i in 1 2 3; do
 		held "ns$i" 'import os, sys
 print(*[os.stat("/proc/self/ns/" + n).st_ino for n in sys.argv[1:]], flush=True)
@@ -129,5 +130,4 @@ for who in $(pj_whos); do
 	is "$SRC" 0 "$who: SIGTERM: the server exits 0"
 	is "$(serve_leftovers)" "" "$who: the server left nothing behind"
 done
-plan "$_tap_n"
-finish
+serve_finish

@@ -120,6 +120,7 @@ try:
 except OSError as e:
     print("stopped", n > 8, e.errno == 11)' "$tag"
 	is "$(rec status stdout)" "exited/stopped True True" "$1: A forks until the pids limit refuses (EAGAIN)"
+	# shellcheck disable=SC2016 # evaluated by wait_for, each time
 	wait_for eval '[ "$(pgrep -c "isp-$tag")" = 0 ]'
 	is "$(pgrep -c "isp-$tag")" 0 "$1: A's processes are gone from the host"
 	req 'import os
@@ -217,8 +218,8 @@ print(json.dumps([1]), collections.OrderedDict is None, hasattr(os, "iso"), hasa
 
 # ---- a fresh interpreter: three requests, random state and hash seed all differ
 fresh() {
-	local i out=() k
-	for i in 1 2 3; do
+	local out=()
+	for _ in 1 2 3; do
 		req 'import os, random; print(os.urandom(8).hex(), random.getrandbits(64), hash("pyjail-iso"), id(object()))'
 		out+=("$(rec stdout)")
 	done
@@ -245,5 +246,4 @@ for who in $(pj_whos); do
 	is "$SRC" 0 "$who: SIGTERM: the server exits 0"
 	is "$(serve_leftovers)" "" "$who: the server left nothing behind"
 done
-plan "$_tap_n"
-finish
+serve_finish

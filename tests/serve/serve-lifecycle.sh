@@ -22,7 +22,7 @@ start() {
 	local w=$1 mode
 	serve_start "$w" --pool 1
 	local up=$?
-	OUT= ERR=
+	OUT='' ERR=''
 	ok $up "$w: the server starts (log: $(head -c 200 "$SLOG"))"
 	[ -n "$SPID" ] || return 1
 	req 'print(6 * 7)'
@@ -72,6 +72,7 @@ time.sleep(1)
 print("done", sys.argv[1])' "$i" >"$SDIR/d$i.out" 2>&1 </dev/null &
 		pids+=($!)
 	done
+	# shellcheck disable=SC2016 # evaluated by wait_for, each time
 	wait_for eval 'grep -q started "$SDIR/d1.out" && grep -q started "$SDIR/d2.out"'
 	kill -TERM "$SPID"
 	wait_for test ! -e "$SOCK"
@@ -113,6 +114,7 @@ os.execv(sys.executable, [sys.executable, "-c", "import time; time.sleep(60)", "
 	wait "$cl"
 	is "$?" 125 "$w: its client exits 125"
 	if [ ${#SERVE_CG[@]} -gt 0 ] && [ "$by" != none ]; then
+		# shellcheck disable=SC2016 # evaluated by wait_for, each time
 		wait_for eval '[ -z "$(_serve_cg_procs)" ]'
 		is "$(_serve_cg_procs | wc -l)" 0 "$w: no process of the server is left (keeper, zygote, jails)"
 		cgs=$(_serve_cg_below | wc -l)
@@ -138,5 +140,4 @@ for who in $(pj_whos); do
 	[ -n "$SPID" ] && serve_stop && is "$SRC/$(serve_leftovers)" 0/ "$who: the last server exits 0, leaves nothing"
 done
 [ "$(id -u)" = 0 ] && have_test_user && group
-plan "$_tap_n"
-finish
+serve_finish

@@ -28,6 +28,7 @@ settled() {
 	done
 	echo "$b"
 }
+# shellcheck disable=SC2317 # called through wait_for
 same_as() { [ "$(held)" = "$1" ] && [ "$(nprocs)" -le "$2" ]; }
 
 load() {
@@ -93,5 +94,4 @@ for who in $(pj_whos); do
 	is "$SRC" 0 "$who: SIGTERM: the server exits 0"
 	is "$(serve_leftovers)" "" "$who: the server left nothing behind"
 done
-plan "$_tap_n"
-finish
+serve_finish

@@ -87,5 +87,4 @@ for who in $(pj_whos); do
 	is "$SRC" 0 "$who: SIGTERM: the server exits 0"
 	is "$(serve_leftovers)" "" "$who: the server left nothing behind"
 done
-plan "$_tap_n"
-finish
+serve_finish
