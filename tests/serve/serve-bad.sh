@@ -13,12 +13,16 @@ serve_conf '[serve]\nmax_request = 1K\nrequest_timeout = 1s\n'
 tag=$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')
 
 # refused WHO ERROR-REGEX NAME: the record in $OUT is a setup error whose message
-# matches ERROR-REGEX (anchored at its start), and the next request runs.
+# matches ERROR-REGEX (anchored at its start).  (Each is also the request after
+# the one before: the server answered it correctly.)
 refused() {
 	like "$(rec status exit_code signal error)" "^setup-error/None/None/$2" \
 		"$1: $3: a setup-error record saying why"
+}
+# serving WHO AFTER: a good request runs
+serving() {
 	req 'print(6 * 7)'
-	is "$(rec status stdout)" exited/42 "$1: $3: the next request runs"
+	is "$(rec status stdout)" exited/42 "$1: after $2: a good request runs"
 }
 
 bad() {
@@ -43,6 +47,7 @@ bad() {
 	refused "$w" "request: 'args' must be an array of strings$" "a string as args"
 	raw send '{"code": "print(1)", "stdin": "x"}' --fds 3
 	refused "$w" "request: 'stdin' is for requests without passed fds$" "stdin with passed fds"
+	serving "$w" "malformed requests"
 	for o in rootfs bind env config profile cwd landlock socket workers; do
 		raw send "{\"code\": \"print(1)\", \"options\": {\"$o\": \"/\"}}"
 		refused "$w" "request: option '$o' is not allowed" "option '$o'"
@@ -57,10 +62,12 @@ bad() {
 	refused "$w" "request: option 'memory'" "a bad memory value"
 	raw send '{"code": "print(1)", "options": {"memory": -1}}'
 	refused "$w" "request: option 'memory' must be a string or a number$" "a negative memory value"
+	serving "$w" "bad options"
 	raw send '{"code": "print(1)"}' --fds 2
 	refused "$w" "request: pass exactly 3 fds" "2 passed fds"
 	raw send '{"code": "print(1)"}' --fds 4
 	refused "$w" "request: pass exactly 3 fds" "4 passed fds"
+	serving "$w" "wrong fd counts"
 
 	# max_request = 1K: a 2K request, in one write and as a line that never ends
 	big=$(python3 -c 'import json; print(json.dumps({"code": "x = %r\nprint(len(x))" % ("a" * 2000)}))')
@@ -68,11 +75,13 @@ bad() {
 	refused "$w" "request: larger than max_request \(1024 bytes\)$" "2K in one write"
 	raw bytes "{\"code\": \"$(printf 'a%.0s' $(seq 3000))"
 	refused "$w" "request: larger than max_request \(1024 bytes\)$" "3K without a newline"
+	serving "$w" "oversized requests"
 	# request_timeout = 1s
 	raw idle
 	refused "$w" "request: not received within request_timeout" "a client that sends nothing"
 	raw bytes '{"code": "pri'
 	refused "$w" "request: not received within request_timeout" "a client that stops mid-line"
+	serving "$w" "slow clients"
 
 	# gone before its request was whole, or while it runs
 	raw bytes '{"code": "pri' --close
@@ -98,7 +107,7 @@ time.sleep(60)' "$tag")" >"$SDIR/gone.out" 2>&1 &
 
 	# signal lines: KILL and STOP are not forwarded, TERM is (sent later or
 	# in the same write as the request)
-	local slow="{\"code\": \"import time; time.sleep(2); print('alive')\"}"
+	local slow="{\"code\": \"import time; time.sleep(1); print('alive')\"}"
 	raw send "$slow" --signal 9 --signal 19 --later
 	is "$(rec status stdout)" exited/alive "$w: {\"signal\": 9} and 19 are not forwarded"
 	raw send "$slow" --signal 15 --later
