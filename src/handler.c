@@ -67,17 +67,12 @@ void pj_handler_send_error(int conn, const struct pj_err *err)
 }
 
 /* Control lines from the client: {"signal": N}.  EOF: the client is gone. */
-static int on_ctl(void *arg)
+/* The complete control lines buffered so far: forward the signals they name. */
+static void ctl_lines(struct pj_handler *h)
 {
 	static const int allowed[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
-	struct pj_handler *h = arg;
-	ssize_t n =
-		recv(h->conn, h->ctl + h->ctl_len, sizeof(h->ctl) - 1 - h->ctl_len, MSG_DONTWAIT);
 	char *nl;
 
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-		return -1;
-	h->ctl_len += n > 0 ? (size_t)n : 0;
 	h->ctl[h->ctl_len] = '\0';
 	while ((nl = strchr(h->ctl, '\n'))) {
 		json_t *o = json_loadb(h->ctl, (size_t)(nl - h->ctl), 0, NULL);
@@ -91,6 +86,18 @@ static int on_ctl(void *arg)
 	}
 	if (h->ctl_len == sizeof(h->ctl) - 1)
 		h->ctl_len = 0; /* an overlong line is dropped */
+}
+
+static int on_ctl(void *arg)
+{
+	struct pj_handler *h = arg;
+	ssize_t n =
+		recv(h->conn, h->ctl + h->ctl_len, sizeof(h->ctl) - 1 - h->ctl_len, MSG_DONTWAIT);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		return -1;
+	h->ctl_len += n > 0 ? (size_t)n : 0;
+	ctl_lines(h);
 	return 0;
 }
 
@@ -188,11 +195,33 @@ static char *run_message(const struct pj_request *req, const struct pj_plan *pla
 	return text;
 }
 
+/* The run message with the program's stdio; a big one (a script, a long -c) in a
+ * sealed memfd, since a datagram holds only so much. */
+static int send_message(int sock, const char *msg, int *fds)
+{
+	static const char big[] = "{\"memfd\":true}";
+	size_t len = strlen(msg);
+	int r;
+
+	if (len < (32 << 10))
+		return pj_sync_send_raw(sock, msg, len, fds, 3);
+	fds[3] = memfd_create("request", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fds[3] < 0)
+		return -errno;
+	r = pj_write_all(fds[3], msg, len) < 0 ? -errno : 0;
+	if (r >= 0 && fcntl(fds[3], F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK) < 0)
+		r = -errno;
+	if (r >= 0)
+		r = pj_sync_send_raw(sock, big, sizeof(big) - 1, fds, 4);
+	close(fds[3]);
+	return r;
+}
+
 static int send_run(struct pj_handler *h, const struct pj_plan *plan, int *out, int *errp,
 		    struct pj_err *err)
 {
 	_cleanup_free_ char *msg = run_message(h->req, plan, h->slot->cg);
-	int in = h->fds[0], fds[3], r;
+	int in = h->fds[0], fds[4], r;
 
 	if (!msg)
 		return pj_fail(err, ENOMEM, "request");
@@ -203,7 +232,7 @@ static int send_run(struct pj_handler *h, const struct pj_plan *plan, int *out, 
 	fds[0] = in;
 	fds[1] = out[1];
 	fds[2] = errp[1];
-	r = pj_sync_send_raw(h->slot->jp_sock, msg, strlen(msg), fds, 3);
+	r = send_message(h->slot->jp_sock, msg, fds);
 	close(out[1]);
 	close(errp[1]);
 	if (in != h->fds[0])
@@ -245,6 +274,7 @@ static int run_warm(struct pj_handler *h, const struct pj_plan *plan, struct pj_
 	r = send_run(h, plan, out, errp, err);
 	if (r < 0)
 		return r;
+	ctl_lines(h); /* lines that came with the request */
 	pass_through(h, plan);
 	w.out_r = out[0];
 	w.err_r = errp[0];
@@ -299,6 +329,7 @@ static int run_cold(struct pj_handler *h, struct pj_plan *plan, struct pj_result
 	if (r >= 0) {
 		h->sig_pidfd = pj_jail_pidfd(j);
 		pj_jail_set_ctl(j, h->conn, on_ctl, h);
+		ctl_lines(h); /* lines that came with the request */
 		r = pj_jail_wait(j, res, err);
 	}
 	if (dir[0]) {

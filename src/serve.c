@@ -233,7 +233,7 @@ static int read_request(struct server *s, struct conn *c, struct pj_err *err)
 		return pj_fail(err, 0, "request: pass exactly 3 fds (stdin, stdout, stderr)"), 2;
 	nl = memchr(c->buf + c->len, '\n', (size_t)n);
 	c->len += (size_t)n;
-	if (!nl && c->len > max)
+	if ((nl ? (size_t)(nl - c->buf) : c->len) > max)
 		return pj_fail(err, 0, "request: larger than max_request (%llu bytes)",
 			       (unsigned long long)max),
 		       2;
@@ -297,7 +297,14 @@ static __attribute__((noreturn)) void handler_main(struct server *s, struct conn
 						   struct pj_slot *slot)
 {
 	struct pj_handler h = { .conn = c->fd, .req = &c->req, .slot = slot, .sig_pidfd = -1 };
+	char *nl = memchr(c->buf, '\n', c->len);
 	sigset_t none;
+
+	/* What came after the request line: control lines the handler acts on. */
+	h.ctl_len = nl ? c->len - (size_t)(nl + 1 - c->buf) : 0;
+	if (h.ctl_len > sizeof(h.ctl) - 1)
+		h.ctl_len = 0;
+	memcpy(h.ctl, nl ? nl + 1 : "", h.ctl_len);
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != s->self)

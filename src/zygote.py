@@ -153,9 +153,12 @@ def _p_prepare(sock, init, ns, cgroup_fds):
 
 def _p_wait(sock):
     """P: wait for the request; take its stdio, limits and environment."""
-    data, fds, _, _ = socket.recv_fds(sock, 1 << 24, 3)
-    if not data or len(fds) != 3:
+    data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 4)
+    if not data or len(fds) < 3:
         os._exit(0)
+    if len(fds) == 4:  # a big request comes in a sealed memfd
+        data = os.pread(fds[3], os.fstat(fds[3]).st_size, 0)
+        os.close(fds.pop())
     req = json.loads(data)
     for res, soft, hard in req["rlimits"]:
         sys.modules["resource"].setrlimit(res, (soft, hard))
