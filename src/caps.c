@@ -8,8 +8,6 @@
 
 int pj_caps_drop_all(bool inner_root, struct pj_err *err)
 {
-	cap_t none;
-
 	/* The bounding set first: dropping it needs CAP_SETPCAP, which goes below. */
 	for (cap_value_t c = 0; CAP_IS_SUPPORTED(c); c++)
 		if (cap_drop_bound(c) < 0)
@@ -22,14 +20,8 @@ int pj_caps_drop_all(bool inner_root, struct pj_err *err)
 					SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED,
 				0, 0, 0) < 0)
 		return pj_fail(err, errno, "lock securebits");
-	none = cap_init();
-	if (!none)
-		return pj_fail(err, errno, "cap_init");
-	if (cap_set_proc(none) < 0) {
-		cap_free(none);
-		return pj_fail(err, errno, "clear capabilities");
-	}
-	cap_free(none);
+	if (pj_caps_clear(err) < 0)
+		return -err->code;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return pj_fail(err, errno, "set no_new_privs");
 	return 0;
