@@ -376,11 +376,10 @@ int pj_handler_run(struct pj_handler *h)
 	int r = pj_plan_build(&h->req->cfg, &h->req->cli, geteuid(), getegid(), &plan, &err);
 
 	if (r >= 0)
-		r = run(h, &plan, &res, &err);
-	if (r < 0) {
+		r = run(h, &plan, &res, &err); /* ends the prepared jail, if any */
+	else if (h->slot)
+		pj_slot_close(h->slot, true);
+	if (r < 0)
 		pj_handler_send_error(h->conn, &err);
-		if (h->slot)
-			pj_slot_close(h->slot, true);
-	}
 	return 0;
 }

@@ -292,6 +292,19 @@ static void spawn(struct pj_pool *pool, struct pj_slot *s)
 	s->state = PJ_SLOT_SPAWN;
 }
 
+/* A slot's socket said something it should not (or ended): the slot fails. */
+static void bad_message(struct pj_pool *pool, struct pj_slot *s, int r, struct pj_msg *m,
+			const int *fds, unsigned n, const char *gone)
+{
+	for (unsigned i = 0; i < n; i++)
+		close(fds[i]);
+	if (r == 1 && m->type != PJ_MSG_ERROR)
+		pj_fail(&m->err, 0, "unexpected message %d from a prepared jail", m->type);
+	else if (r != 1)
+		pj_fail(&m->err, 0, "%s", gone);
+	slot_fail(pool, s, &m->err);
+}
+
 static void on_jail_sock(struct pj_pool *pool, struct pj_slot *s)
 {
 	struct pj_msg m;
@@ -311,13 +324,7 @@ static void on_jail_sock(struct pj_pool *pool, struct pj_slot *s)
 		spawn(pool, s);
 	return;
 bad:
-	for (unsigned i = 0; i < n; i++)
-		close(fds[i]);
-	if (r == 1 && m.type != PJ_MSG_ERROR)
-		pj_fail(&m.err, 0, "unexpected message %d from a prepared jail", m.type);
-	else if (r != 1)
-		pj_fail(&m.err, 0, "a prepared jail ended during setup");
-	slot_fail(pool, s, &m.err);
+	bad_message(pool, s, r, &m, fds, n, "a prepared jail ended during setup");
 }
 
 static void on_jp_sock(struct pj_pool *pool, struct pj_slot *s)
@@ -334,13 +341,8 @@ static void on_jp_sock(struct pj_pool *pool, struct pj_slot *s)
 	} else if (r == 1 && m.type == PJ_MSG_GO && s->state == PJ_SLOT_SPAWN) {
 		s->p_ready = true;
 	} else {
-		for (unsigned i = 0; i < n; i++)
-			close(fds[i]);
-		if (r == 1 && m.type != PJ_MSG_ERROR)
-			pj_fail(&m.err, 0, "unexpected message %d from a prepared jail", m.type);
-		else if (r != 1)
-			pj_fail(&m.err, 0, "a prepared interpreter ended before its request");
-		slot_fail(pool, s, &m.err);
+		bad_message(pool, s, r, &m, fds, n,
+			    "a prepared interpreter ended before its request");
 		return;
 	}
 	if (s->p_ready && s->p_pidfd >= 0 && s->state == PJ_SLOT_SPAWN) {
