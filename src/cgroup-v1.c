@@ -20,6 +20,9 @@
 
 #define CFS_PERIOD_US 100000ULL
 #define CFS_QUOTA_MIN_US 1000ULL
+/* What an emptied memory cgroup may still be charged for and be reused: kernel
+ * objects and page cache that the last jail made (its /tmp went with its mounts). */
+#define RECYCLE_RESIDUE_MAX (4ULL << 20)
 
 enum { H_MEMORY, H_PIDS, H_CPU, H_CPUACCT, H_N };
 static const char *const ctrl[H_N] = { "memory", "pids", "cpu", "cpuacct" };
@@ -30,6 +33,7 @@ struct v1 {
 	int owner[H_N];  /* the slot that made dir[h] (itself, or a co-mounted one) */
 	char path[H_N][4096];
 	char name[PJ_CG_NAME_MAX];
+	uint64_t base_oom, base_pids_max; /* counters when the cgroup was last recycled */
 };
 
 static bool wanted(const struct pj_config *cfg, int h)
@@ -244,12 +248,57 @@ static int v1_stats(struct pj_cgroup *cg, struct pj_cg_stats *ret)
 		ret->peak_memory = ret->has_memory ? x : 0;
 		/* oom_kill counts the kills (4.13+); older kernels only have failcnt */
 		if (pj_cg_read_key(d, "memory.oom_control", "oom_kill", &x) == 0)
-			ret->oom_killed = x > 0;
+			ret->oom_killed = x > v->base_oom;
 		else if (pj_cg_read_u64(d, "memory.failcnt", &x) == 0)
 			ret->oom_killed = x > 0;
 	}
 	if ((d = v->dir[H_PIDS]) >= 0 && pj_cg_read_key(d, "pids.events", "max", &x) == 0)
-		ret->pids_max_hit = x > 0;
+		ret->pids_max_hit = x > v->base_pids_max;
+	return 0;
+}
+
+static int v1_empty(struct pj_cgroup *cg)
+{
+	struct v1 *v = cg->priv;
+
+	for (int h = 0; h < H_N; h++)
+		if (v->dir[h] >= 0 && v->owner[h] == h && pj_cg_kill_procs(v->dir[h], true) < 0)
+			return -EBUSY;
+	return 0;
+}
+
+static bool has_procs(int dirfd)
+{
+	char c[2];
+
+	return pj_read_fileat(dirfd, "cgroup.procs", c, sizeof(c)) != 0;
+}
+
+/* max_usage and failcnt are reset by writing 0; cpuacct.usage too; the oom_kill
+ * and pids.events counters cannot be: stats compares them with their value now. */
+static int v1_recycle(struct pj_cgroup *cg)
+{
+	struct v1 *v = cg->priv;
+	uint64_t x;
+	int d;
+
+	for (int h = 0; h < H_N; h++)
+		if (v->dir[h] >= 0 && v->owner[h] == h && has_procs(v->dir[h]))
+			return -EBUSY;
+	if ((d = v->dir[H_PIDS]) >= 0 &&
+	    (pj_cg_read_u64(d, "pids.current", &x) < 0 || x != 0 ||
+	     pj_cg_read_key(d, "pids.events", "max", &v->base_pids_max) < 0))
+		return -EBUSY;
+	if ((d = v->dir[H_MEMORY]) >= 0) {
+		if (pj_cg_read_u64(d, "memory.usage_in_bytes", &x) < 0 || x > RECYCLE_RESIDUE_MAX ||
+		    pj_cg_write(d, "memory.max_usage_in_bytes", NULL, "0") < 0 ||
+		    pj_cg_write(d, "memory.failcnt", NULL, "0") < 0)
+			return -EBUSY;
+		if (pj_cg_read_key(d, "memory.oom_control", "oom_kill", &v->base_oom) < 0)
+			v->base_oom = 0; /* before 4.13: failcnt, reset above */
+	}
+	if ((d = v->dir[H_CPUACCT]) >= 0 && pj_cg_write(d, "cpuacct.usage", NULL, "0") < 0)
+		return -EBUSY;
 	return 0;
 }
 
@@ -313,6 +362,8 @@ const struct pj_cgroup_ops pj_cgroup_v1_ops = {
 	.stats = v1_stats,
 	.kill = v1_kill,
 	.destroy = v1_destroy,
+	.empty = v1_empty,
+	.recycle = v1_recycle,
 	.set_limits = v1_set_limits,
 	.enforces = v1_enforces,
 	.describe = v1_describe,

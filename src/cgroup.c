@@ -157,6 +157,16 @@ void pj_cgroup_release(struct pj_cgroup *cg)
 	pj_cgroup_destroy(cg);
 }
 
+int pj_cgroup_empty(struct pj_cgroup *cg)
+{
+	return cg && cg->ops->empty ? cg->ops->empty(cg) : -ENOTSUP;
+}
+
+int pj_cgroup_recycle(struct pj_cgroup *cg)
+{
+	return cg && cg->ops->recycle ? cg->ops->recycle(cg) : -ENOTSUP;
+}
+
 const char *pj_cgroup_enforcer(const struct pj_cgroup *cg, const char *limit)
 {
 	return cg && cg->ops->enforces(cg, limit) ? cg->ops->name : NULL;

@@ -51,6 +51,13 @@ struct pj_cgroup_ops {
 	int (*kill)(struct pj_cgroup *cg);
 	/* Kill what is left, wait for it to go, remove the cgroup(s), free priv. */
 	void (*destroy)(struct pj_cgroup *cg);
+	/* Kill what is left and wait until the cgroup is empty: 0 when it is.  NULL
+	 * (and recycle NULL): this backend's cgroups are never reused. */
+	int (*empty)(struct pj_cgroup *cg);
+	/* Make an emptied cgroup ready for another jail with the same limits: what
+	 * stats reports starts again from here (counters reset, or a baseline that
+	 * stats subtracts).  -EBUSY: something is still in it or charged to it. */
+	int (*recycle)(struct pj_cgroup *cg);
 	/* does this backend enforce the limit named (memory, pids, cpu_time, cpu_quota)? */
 	bool (*enforces)(const struct pj_cgroup *cg, const char *limit);
 	/* lines for `pyjail check`: what this host offers this user, and how to fix it */
@@ -89,6 +96,14 @@ void pj_cgroup_destroy(struct pj_cgroup *cg);
 /* Close and free without removing: for pyjail serve, whose forked handler owns
  * the request's cgroup and removes it.  Accepts NULL. */
 void pj_cgroup_release(struct pj_cgroup *cg);
+/* pyjail serve reuses a request's cgroup for a later request: creating and
+ * removing cgroups costs more than everything else a request's jail needs (the
+ * memory controller's above all).  The handler empties it after the request
+ * (pj_cgroup_empty, in the handler: it may wait); the server then recycles it
+ * (pj_cgroup_recycle: no wait, only checks and resets).  Both return 0 when the
+ * cgroup may be reused, else a negative errno: the caller removes it. */
+int pj_cgroup_empty(struct pj_cgroup *cg);
+int pj_cgroup_recycle(struct pj_cgroup *cg);
 /* The record's enforced_by for a cgroup limit, or NULL if the cgroup does not enforce it. */
 const char *pj_cgroup_enforcer(const struct pj_cgroup *cg, const char *limit);
 /* For `pyjail check`: each backend's view, then which one a run would use and why. */

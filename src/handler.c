@@ -345,7 +345,9 @@ static int run_cold(struct pj_handler *h, struct pj_plan *plan, struct pj_result
 	return r;
 }
 
-static int run(struct pj_handler *h, struct pj_plan *plan, struct pj_result *res,
+/* Returns the setup error, or with ret_left whether the slot's cgroup was left
+ * for the server to reuse: only one that still has the server's limits. */
+static int run(struct pj_handler *h, struct pj_plan *plan, struct pj_result *res, bool *ret_left,
 	       struct pj_err *err)
 {
 	int r;
@@ -364,7 +366,7 @@ static int run(struct pj_handler *h, struct pj_plan *plan, struct pj_result *res
 	r = run_warm(h, plan, res, err);
 	if (r >= 0)
 		(void)pj_handler_send_record(h->conn, res, plan->json);
-	pj_slot_close(h->slot, true);
+	*ret_left = pj_slot_end(h->slot, !h->req->cgroup_limits);
 	return r;
 }
 
@@ -373,13 +375,14 @@ int pj_handler_run(struct pj_handler *h)
 	struct pj_result res = { .exit_code = -1 };
 	struct pj_plan plan;
 	struct pj_err err = { 0 };
+	bool left = false;
 	int r = pj_plan_build(&h->req->cfg, &h->req->cli, geteuid(), getegid(), &plan, &err);
 
 	if (r >= 0)
-		r = run(h, &plan, &res, &err); /* ends the prepared jail, if any */
+		r = run(h, &plan, &res, &left, &err); /* ends the prepared jail, if any */
 	else if (h->slot)
 		pj_slot_close(h->slot, true);
 	if (r < 0)
 		pj_handler_send_error(h->conn, &err);
-	return 0;
+	return left ? PJ_HANDLER_CGROUP_LEFT : 0;
 }

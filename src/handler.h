@@ -16,8 +16,12 @@ struct pj_handler {
 	int sig_pidfd;
 };
 
-/* In the forked handler: run the request, send the record, remove the jail's
- * cgroup.  Returns the process's exit status. */
+/* The handler's exit status when it emptied the prepared jail's cgroup and left
+ * it for the server to reuse (pj_pool_recycle); any other status: it is gone. */
+#define PJ_HANDLER_CGROUP_LEFT 3
+
+/* In the forked handler: run the request, send the record, empty or remove the
+ * jail's cgroup.  Returns the process's exit status. */
 int pj_handler_run(struct pj_handler *h);
 /* Send a record on a client's connection (blocking for at most a moment). */
 int pj_handler_send_record(int conn, const struct pj_result *res, bool with_output);

@@ -68,6 +68,38 @@ void pj_slot_close(struct pj_slot *s, bool kill)
 	slot_reset(s);
 }
 
+bool pj_slot_end(struct pj_slot *s, bool reuse)
+{
+	struct pj_cgroup *cg = s->cg;
+
+	s->cg = NULL;
+	pj_slot_close(s, true);
+	if (reuse && pj_cgroup_empty(cg) == 0) {
+		pj_cgroup_release(cg);
+		return true;
+	}
+	pj_cgroup_destroy(cg);
+	return false;
+}
+
+void pj_pool_recycle(struct pj_pool *pool, struct pj_cgroup *cg)
+{
+	if (pool->n_spare < pool->max_spare && pj_cgroup_recycle(cg) == 0)
+		pool->spare[pool->n_spare++] = cg;
+	else
+		pj_cgroup_destroy(cg);
+}
+
+/* A slot's cgroup: a recycled one, else a new one. */
+static int slot_cgroup(struct pj_pool *pool, struct pj_slot *s, struct pj_err *err)
+{
+	if (pool->n_spare > 0) {
+		s->cg = pool->spare[--pool->n_spare];
+		return 0;
+	}
+	return pj_cgroup_setup(pool->cfg, &s->cg, err);
+}
+
 static void slot_fail(struct pj_pool *pool, struct pj_slot *s, const struct pj_err *err)
 {
 	if (err) {
@@ -208,7 +240,9 @@ int pj_pool_start(struct pj_pool *pool, const struct pj_config *cfg, struct pj_e
 	pool->n_slots = (unsigned)cfg->serve_pool;
 	pool->slots = calloc(pool->n_slots + 1, sizeof(*pool->slots));
 	pool->asked = calloc(pool->n_slots + 1, sizeof(*pool->asked));
-	if (!pool->slots || !pool->asked)
+	pool->max_spare = pool->n_slots + (unsigned)cfg->serve_workers;
+	pool->spare = calloc(pool->max_spare + 1, sizeof(*pool->spare));
+	if (!pool->slots || !pool->asked || !pool->spare)
 		return pj_fail(err, ENOMEM, "pool");
 	for (unsigned i = 0; i < pool->n_slots; i++)
 		slot_reset(&pool->slots[i]);
@@ -240,7 +274,7 @@ static void ask_keeper(struct pj_pool *pool, unsigned i)
 	struct pj_msg m = { .type = PJ_MSG_PREPARE };
 	struct pj_err err = { 0 };
 
-	if (pj_cgroup_setup(pool->cfg, &s->cg, &err) < 0) {
+	if (slot_cgroup(pool, s, &err) < 0) {
 		slot_fail(pool, s, &err);
 		return;
 	}
@@ -460,6 +494,8 @@ void pj_pool_close_fds(struct pj_pool *pool)
 {
 	for (unsigned i = 0; i < pool->n_slots; i++)
 		pj_slot_close(&pool->slots[i], false);
+	while (pool->n_spare > 0)
+		pj_cgroup_release(pool->spare[--pool->n_spare]);
 	close_fd(&pool->zsock);
 	/* the keeper's socket and the zygote's output pipes are jail.c's */
 	pool->keeper = pool->zout = pool->zerr = -1;
@@ -469,6 +505,8 @@ void pj_pool_stop(struct pj_pool *pool)
 {
 	for (unsigned i = 0; i < pool->n_slots; i++)
 		pj_slot_close(&pool->slots[i], true);
+	while (pool->n_spare > 0)
+		pj_cgroup_destroy(pool->spare[--pool->n_spare]);
 	if (pool->zygote) {
 		(void)syscall(SYS_pidfd_send_signal, pj_jail_pidfd(pool->zygote), SIGKILL, NULL, 0);
 		pj_jail_free(pool->zygote);
@@ -477,8 +515,10 @@ void pj_pool_stop(struct pj_pool *pool)
 	close_fd(&pool->zsock);
 	free(pool->slots);
 	free(pool->asked);
+	free(pool->spare);
 	pj_plan_free(&pool->zplan);
 	free(pool->zcli.py_flags);
 	pool->slots = NULL;
 	pool->asked = NULL;
+	pool->spare = NULL;
 }

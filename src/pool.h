@@ -46,6 +46,8 @@ struct pj_pool {
 	unsigned n_slots;
 	unsigned *asked; /* slots waiting for PJ_MSG_JAIL, in the order asked */
 	unsigned n_asked;
+	struct pj_cgroup **spare; /* emptied request cgroups, for the next slots */
+	unsigned n_spare, max_spare;
 	unsigned failures; /* in a row; the pool stops refilling after a few */
 	struct pj_err last_err;
 	bool dead; /* the zygote is gone */
@@ -67,6 +69,12 @@ bool pj_pool_broken(const struct pj_pool *pool);
 /* Close a taken slot's fds in this process; kill: end its jail and remove its
  * cgroup too (else the cgroup is only let go of: a handler owns it now). */
 void pj_slot_close(struct pj_slot *s, bool kill);
+/* In the handler, after its request: end the slot's jail and empty its cgroup
+ * for the server to reuse (true), or remove it (false: not reusable). */
+bool pj_slot_end(struct pj_slot *s, bool reuse);
+/* In the server, after the handler emptied cg: keep it for a later slot, or
+ * remove it if it cannot be reused. */
+void pj_pool_recycle(struct pj_pool *pool, struct pj_cgroup *cg);
 /* Every fd the pool holds, for a forked handler to close. */
 void pj_pool_close_fds(struct pj_pool *pool);
 /* Kill the zygote and every prepared jail; remove their cgroups. */

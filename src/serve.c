@@ -45,6 +45,12 @@ struct conn {
 	struct pj_request req;
 };
 
+/* A running handler, and the prepared jail's cgroup it got (NULL: none). */
+struct handler {
+	pid_t pid;
+	struct pj_cgroup *cg;
+};
+
 struct server {
 	const struct pj_cli *cli;
 	const struct pj_config *cfg;
@@ -52,7 +58,7 @@ struct server {
 	struct pj_pool pool;
 	struct conn **conns;
 	unsigned n_conns;
-	pid_t *handlers;
+	struct handler *handlers;
 	unsigned running;
 	bool draining;
 	pid_t self;
@@ -289,6 +295,8 @@ static void handler_close_others(struct server *s, struct conn *mine)
 	for (unsigned i = 0; i < s->n_conns; i++)
 		if (s->conns[i] != mine)
 			close(s->conns[i]->fd);
+	for (unsigned i = 0; i < s->running; i++)
+		pj_cgroup_release(s->handlers[i].cg);
 	pj_pool_close_fds(&s->pool);
 	pj_jail_forget(s->pool.zygote);
 }
@@ -328,9 +336,11 @@ static bool start_handler(struct server *s, unsigned i, struct pj_slot *slot)
 		return false;
 	if (pid == 0)
 		handler_main(s, c, slot);
-	s->handlers[s->running++] = pid;
-	if (slot)
+	s->handlers[s->running++] = (struct handler){ pid, slot ? slot->cg : NULL };
+	if (slot) {
+		slot->cg = NULL; /* the handler's until it ends; then maybe the pool's again */
 		pj_slot_close(slot, false);
+	}
 	drop_conn(s, i);
 	return true;
 }
@@ -355,13 +365,29 @@ static void dispatch(struct server *s)
 	}
 }
 
+/* A handler ended: its request's cgroup back to the pool if it left it empty;
+ * gone if it removed it; removed here if it died before it could. */
+static void handler_ended(struct server *s, struct handler *h, int status)
+{
+	if (!h->cg)
+		return;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == PJ_HANDLER_CGROUP_LEFT && !s->draining)
+		pj_pool_recycle(&s->pool, h->cg);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != PJ_HANDLER_CGROUP_LEFT)
+		pj_cgroup_release(h->cg);
+	else
+		pj_cgroup_destroy(h->cg);
+}
+
 static void reap(struct server *s)
 {
 	pid_t pid;
+	int status;
 
-	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 		for (unsigned i = 0; i < s->running; i++)
-			if (s->handlers[i] == pid) {
+			if (s->handlers[i].pid == pid) {
+				handler_ended(s, &s->handlers[i], status);
 				s->handlers[i] = s->handlers[--s->running];
 				break;
 			}

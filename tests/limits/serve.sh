@@ -70,6 +70,84 @@ stop_server() {
 }
 pj_at_exit '[ -n "$SPID" ] && kill -KILL "$SPID" 2>/dev/null'
 
+# The v1 memory cgroup of the server $SPID, below which its jails' cgroups are.
+v1_base() {
+	echo "/sys/fs/cgroup/memory$(sed -n 's/^[0-9]*:memory://p' "/proc/$SPID/cgroup")"
+}
+
+# light ROUND: three light requests at once (so that every prepared jail of the
+# pool gets one); each allocates 20 MiB, prints 1 and SIGKILLs itself (killed,
+# but not by the OOM killer).  Appends what is wrong with their records to $bad.
+light() {
+	local i f pids=() code='import os; b = bytearray(20 << 20); print(1, flush=True)'
+	code+='; os.kill(os.getpid(), 9)'
+	for i in 1 2 3; do
+		"$PYJAIL" client --socket "$SDIR/$mode.sock" --json -c "$code" >"$SDIR/light.$i" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for i in 1 2 3; do
+		# shellcheck disable=SC2034 # read by json and jsons
+		OUT=$(cat "$SDIR/light.$i")
+		f="$(jsons status signal pids_limit_hit)/$(json stdout)"
+		[ "$f" = signaled/9/false/1 ] || bad+=" $1.$i:$f"
+		[ "$(json peak_memory_bytes)" -lt $((64 << 20)) ] 2>/dev/null ||
+			bad+=" $1.$i:peak=$(json peak_memory_bytes)"
+		[ "$(json cpu_ms)" -lt 300 ] 2>/dev/null || bad+=" $1.$i:cpu_ms=$(json cpu_ms)"
+	done
+}
+
+# Page faults counted in a v1 memory cgroup since it was made (never reset).
+pgfaults() {
+	sed -n 's/^pgfault //p' "$1/memory.stat" 2>/dev/null
+}
+
+# The server reuses a request's cgroup for later requests (cgroup v1), and no
+# later request sees what an earlier one left in its counters.  A heavy request
+# peaks at 150 MiB, uses 0.4 s of CPU, hits the pids limit and is killed by the
+# OOM killer; light requests follow until one of them ran in the heavy one's
+# cgroup (its 20 MiB show as 5120 more page faults there: the cgroup's fault
+# count is never reset).  Their records must show their own peak, CPU, pids and
+# status.
+reused_cgroups() {
+	local mode=$1 by=$2 heavy='' base=0 faults=0 round bad=''
+	client "$mode" --json -c '
+import os, time
+b = bytearray(150 << 20)
+t = time.process_time()
+while time.process_time() - t < 0.4:
+    pass
+try:
+    while True:
+        if os.fork() == 0:
+            time.sleep(3); os._exit(0)
+except OSError:
+    pass
+c = bytearray(1 << 30)'
+	[ "$by" = rlimit ] || is "$(jsons status pids_limit_hit)" memory-limit/true \
+		"$mode: reuse: a heavy request: 150 MiB, 0.4 s of CPU, the pids limit, OOM"
+	if [ "$by" = cgroup1 ]; then
+		heavy=$(grep -l '^oom_kill [1-9]' "$(v1_base)"/pyjail-*/memory.oom_control)
+		heavy=$(dirname "$heavy")
+		is "$(echo "$heavy" | wc -w)" 1 "$mode: reuse: the heavy request's cgroup is found"
+		base=$(pgfaults "$heavy")
+	fi
+	for round in 1 2 3 4 5 6; do
+		light "$round"
+		if [ -z "$heavy" ]; then
+			[ "$round" = 2 ] && break
+			continue
+		fi
+		faults=$(($(pgfaults "$heavy") - base)) || break
+		[ "$faults" -ge 5120 ] && break
+	done
+	is "$bad" "" "$mode: reuse: later requests start from zero (peak, CPU, pids, status)"
+	[ -n "$heavy" ] || return 0
+	[ -d "$heavy" ]
+	ok $? "$mode: reuse: the heavy request's cgroup was kept for others"
+	cmp_ok "$faults" -ge 5120 "$mode: reuse: a light request ran in it ($faults faults, $round rounds)"
+}
+
 for mode in $(limit_modes); do
 	mode_ready "$mode" || { skip "no test user" "$mode: serve"; continue; }
 	if ! serve_in "$mode"; then
@@ -106,6 +184,8 @@ print(n)'
 
 	client "$mode" --json -c 'b = bytearray(100 << 20); print(len(b) >> 20)'
 	is "$(jsons status stdout)" "exited/100" "$mode: the next request has its full memory again"
+
+	reused_cgroups "$mode" "$by"
 
 	tree=$(descendants "$SPID")
 	if [ "$mode" = root ]; then

@@ -1,19 +1,31 @@
 #!/bin/bash
 # pyjail serve under load: 200 clients at once against --workers 2 --queue 16.
 # Each gets either its correct result or a "server busy" setup error, nothing
-# else (50 `pyjail client` processes at once too); the server keeps serving; afterwards it holds as many descriptors,
-# processes and cgroups as before (the pool refilled, nothing leaked).  Large
+# else (50 `pyjail client` processes at once too); the server keeps serving; afterwards it holds as many descriptors
+# and processes as before and no more cgroups than its pool and workers can use
+# at once (the pool refilled, nothing leaked).  Large
 # requests: a 4 MB script runs, a 17 MB request is refused, JSON nested 100 000
 # deep is refused, and the server goes on.  (A program given as "code" is
 # python3 -c's argument: a cold jail can take no more than the kernel's 128K.)
 . "$(dirname "$0")/serve-common.bash"
 
-# What the server holds: "fds/cgroups" (exact), and its processes (their number
-# varies a little while jails are prepared and reaped).
+# What the server holds: "fds/cgroups/stale" and its processes (their number
+# varies a little while jails are prepared and reaped).  fds: those not in the
+# cgroup filesystem (exact).  The server keeps request cgroups for reuse, as many
+# as its pool and workers can hold at once (plus the zygote's and its own leaf on
+# v2), so cgroups is "bounded" while there are no more than that, else their
+# number.  stale: fds of cgroups removed (one it forgot), always 0.
+POOL=2 WORKERS=2
 held() {
-	local cgs=0
+	local fds=0 stale=0 cgs=0 f t
+	for f in /proc/"$SPID"/fd/*; do
+		t=$(readlink "$f") || continue
+		[[ $t == /sys/fs/cgroup/* ]] || fds=$((fds + 1))
+		[[ $t == /sys/fs/cgroup/*" (deleted)" ]] && stale=$((stale + 1))
+	done
 	[ ${#SERVE_CG[@]} -gt 0 ] && cgs=$(_serve_cg_below | wc -l)
-	echo "$(find "/proc/$SPID/fd" -mindepth 1 | wc -l)/$cgs"
+	[ "$cgs" -le $((${#SERVE_CG[@]} * (POOL + WORKERS + 2))) ] && cgs=bounded
+	echo "$fds/$cgs/$stale"
 }
 nprocs() { _serve_descendants "$SPID" | wc -l; }
 # Settled: the same twice in a row, half a second apart (the pool refills in the
@@ -88,7 +100,7 @@ load() {
 }
 
 for who in $(pj_whos); do
-	serve_up "$who" --pool 2 --workers 2 --queue 16 || continue
+	serve_up "$who" --pool $POOL --workers $WORKERS --queue 16 || continue
 	load "$who"
 	serve_stop
 	is "$SRC" 0 "$who: SIGTERM: the server exits 0"
