@@ -29,6 +29,7 @@
 #include "util.h"
 
 #define SEND_TIMEOUT_MS 5000
+#define BIG_MESSAGE (32 << 10) /* and more: in a memfd */
 
 int pj_handler_send_record(int conn, const struct pj_result *res, bool with_output)
 {
@@ -203,7 +204,7 @@ static int send_message(int sock, const char *msg, int *fds)
 	size_t len = strlen(msg);
 	int r;
 
-	if (len < (32 << 10))
+	if (len < BIG_MESSAGE)
 		return pj_sync_send_raw(sock, msg, len, fds, 3);
 	fds[3] = memfd_create("request", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fds[3] < 0)
@@ -217,14 +218,12 @@ static int send_message(int sock, const char *msg, int *fds)
 	return r;
 }
 
-static int send_run(struct pj_handler *h, const struct pj_plan *plan, int *out, int *errp,
-		    struct pj_err *err)
+/* The run message goes out with the program's stdio: its stdout and stderr are
+ * pipes whose read ends are h->out_r and h->err_r. */
+static int send_run(struct pj_handler *h, const char *msg, struct pj_err *err)
 {
-	_cleanup_free_ char *msg = run_message(h->req, plan, h->slot->cg);
-	int in = h->fds[0], fds[4], r;
+	int in = h->fds[0], out[2], errp[2], fds[4], r;
 
-	if (!msg)
-		return pj_fail(err, ENOMEM, "request");
 	if (in < 0 && (in = stdin_file(h->req, err)) < 0)
 		return in;
 	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
@@ -237,9 +236,59 @@ static int send_run(struct pj_handler *h, const struct pj_plan *plan, int *out, 
 	close(errp[1]);
 	if (in != h->fds[0])
 		close(in);
+	h->out_r = out[0];
+	h->err_r = errp[0];
 	if (r < 0)
 		return pj_fail(err, -r, "hand the request to its jail");
 	return 0;
+}
+
+static int send_request(struct pj_handler *h, struct pj_err *err)
+{
+	_cleanup_free_ char *msg = run_message(h->req, &h->plan, h->slot->cg);
+
+	if (!msg)
+		return pj_fail(err, ENOMEM, "request");
+	h->t_start = pj_now_ns();
+	h->sent = send_run(h, msg, err);
+	return h->sent;
+}
+
+void pj_handler_prepare(struct pj_handler *h)
+{
+	_cleanup_free_ char *msg = NULL;
+
+	h->out_r = h->err_r = -1;
+	h->sent = 1; /* not yet */
+	h->planned =
+		pj_plan_build(&h->req->cfg, &h->req->cli, geteuid(), getegid(), &h->plan, &h->err);
+	if (h->planned < 0 || !h->slot)
+		return;
+	/* A stricter cgroup limit that the prepared cgroup cannot take (below what
+	 * its waiting interpreter already uses, or a controller it lacks): the
+	 * request gets a cold jail of its own instead (in the handler). */
+	if (h->req->cgroup_limits && pj_cgroup_set_limits(h->slot->cg, &h->req->cfg, &h->err) < 0) {
+		h->too_strict = true;
+		h->err = (struct pj_err){ 0 };
+		return;
+	}
+	/* A big message (a memfd to fill) is the handler's to send: the server's
+	 * loop must not stall on it. */
+	msg = run_message(h->req, &h->plan, h->slot->cg);
+	if (msg && strlen(msg) < BIG_MESSAGE) {
+		h->t_start = pj_now_ns();
+		h->sent = send_run(h, msg, &h->err);
+	}
+}
+
+void pj_handler_forget(struct pj_handler *h)
+{
+	if (h->out_r >= 0)
+		close(h->out_r);
+	if (h->err_r >= 0)
+		close(h->err_r);
+	if (h->planned >= 0)
+		pj_plan_free(&h->plan);
 }
 
 /* Without --json, output goes straight to the client's own stdout and stderr. */
@@ -251,12 +300,10 @@ static void pass_through(const struct pj_handler *h, const struct pj_plan *plan)
 	}
 }
 
-static int run_warm(struct pj_handler *h, const struct pj_plan *plan, struct pj_result *res,
-		    struct pj_err *err)
+static int run_warm(struct pj_handler *h, struct pj_result *res, struct pj_err *err)
 {
 	struct pj_slot *s = h->slot;
-	int out[2], errp[2], r;
-	struct pj_watch w = { .plan = plan,
+	struct pj_watch w = { .plan = &h->plan,
 			      .cg = s->cg,
 			      .pidfd = -1, /* the end is the status, or the socket's EOF */
 			      .sync_fd = s->jp_sock,
@@ -267,17 +314,23 @@ static int run_warm(struct pj_handler *h, const struct pj_plan *plan, struct pj_
 			      .ctl_fd = h->conn,
 			      .on_ctl = on_ctl,
 			      .ctl_arg = h };
+	int r = 0;
 
 	h->sig_pidfd = s->p_pidfd;
-	pj_jail_report_limits(plan, s->cg, res);
-	w.t_start = pj_now_ns();
-	r = send_run(h, plan, out, errp, err);
+	pj_jail_report_limits(&h->plan, s->cg, res);
+	if (h->sent > 0) {
+		r = send_request(h, err);
+	} else if (h->sent < 0) {
+		*err = h->err;
+		r = -EINVAL;
+	}
 	if (r < 0)
 		return r;
 	ctl_lines(h); /* lines that came with the request */
-	pass_through(h, plan);
-	w.out_r = out[0];
-	w.err_r = errp[0];
+	pass_through(h, &h->plan);
+	w.t_start = h->t_start;
+	w.out_r = TAKE_FD(h->out_r);
+	w.err_r = TAKE_FD(h->err_r);
 	return pj_supervise(&w, res, err);
 }
 
@@ -347,25 +400,19 @@ static int run_cold(struct pj_handler *h, struct pj_plan *plan, struct pj_result
 
 /* Returns the setup error, or with ret_left whether the slot's cgroup was left
  * for the server to reuse: only one that still has the server's limits. */
-static int run(struct pj_handler *h, struct pj_plan *plan, struct pj_result *res, bool *ret_left,
-	       struct pj_err *err)
+static int run(struct pj_handler *h, struct pj_result *res, bool *ret_left, struct pj_err *err)
 {
 	int r;
 
-	/* A stricter cgroup limit that the prepared cgroup cannot take (below what
-	 * its waiting interpreter already uses, or a controller it lacks): the
-	 * request gets a cold jail of its own instead. */
-	if (h->slot && h->req->cgroup_limits &&
-	    pj_cgroup_set_limits(h->slot->cg, &h->req->cfg, err) < 0) {
+	if (h->slot && h->too_strict) {
 		pj_slot_close(h->slot, true);
 		h->slot = NULL;
-		*err = (struct pj_err){ 0 };
 	}
 	if (!h->slot)
-		return run_cold(h, plan, res, err);
-	r = run_warm(h, plan, res, err);
+		return run_cold(h, &h->plan, res, err);
+	r = run_warm(h, res, err);
 	if (r >= 0)
-		(void)pj_handler_send_record(h->conn, res, plan->json);
+		(void)pj_handler_send_record(h->conn, res, h->plan.json);
 	*ret_left = pj_slot_end(h->slot, !h->req->cgroup_limits);
 	return r;
 }
@@ -373,13 +420,12 @@ static int run(struct pj_handler *h, struct pj_plan *plan, struct pj_result *res
 int pj_handler_run(struct pj_handler *h)
 {
 	struct pj_result res = { .exit_code = -1 };
-	struct pj_plan plan;
-	struct pj_err err = { 0 };
+	struct pj_err err = h->err;
 	bool left = false;
-	int r = pj_plan_build(&h->req->cfg, &h->req->cli, geteuid(), getegid(), &plan, &err);
+	int r = h->planned;
 
 	if (r >= 0)
-		r = run(h, &plan, &res, &left, &err); /* ends the prepared jail, if any */
+		r = run(h, &res, &left, &err); /* ends the prepared jail, if any */
 	else if (h->slot)
 		pj_slot_close(h->slot, true);
 	if (r < 0)

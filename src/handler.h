@@ -2,6 +2,7 @@
 #ifndef PJ_HANDLER_H
 #define PJ_HANDLER_H
 
+#include "plan.h"
 #include "pool.h"
 #include "request.h"
 
@@ -14,7 +15,23 @@ struct pj_handler {
 	char ctl[256];
 	size_t ctl_len;
 	int sig_pidfd;
+	/* pj_handler_prepare's, in the server before the fork */
+	struct pj_plan plan;
+	int planned; /* pj_plan_build's result: < 0, err says why */
+	struct pj_err err;
+	bool too_strict;            /* the prepared cgroup cannot take the request's limits */
+	int sent;                   /* the run message: 0 sent, < 0 failed (err), > 0 not yet */
+	int out_r, err_r;           /* once sent: the program's stdout and stderr pipes */
+	unsigned long long t_start; /* when it was sent */
 };
+
+/* In the server, before it forks the handler: the plan, a stricter limit into
+ * the prepared cgroup, and the request to the interpreter waiting there, so the
+ * program runs while its handler is forked (fork and setup take a third of a
+ * millisecond).  A big request is left for the handler to send. */
+void pj_handler_prepare(struct pj_handler *h);
+/* In the server, after the fork: let go of what the handler now holds. */
+void pj_handler_forget(struct pj_handler *h);
 
 /* The handler's exit status when it emptied the prepared jail's cgroup and left
  * it for the server to reuse (pj_pool_recycle); any other status: it is gone. */

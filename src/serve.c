@@ -302,41 +302,52 @@ static void handler_close_others(struct server *s, struct conn *mine)
 }
 
 static __attribute__((noreturn)) void handler_main(struct server *s, struct conn *c,
-						   struct pj_slot *slot)
+						   struct pj_handler *h)
 {
-	struct pj_handler h = { .conn = c->fd, .req = &c->req, .slot = slot, .sig_pidfd = -1 };
-	char *nl = memchr(c->buf, '\n', c->len);
 	sigset_t none;
-
-	/* What came after the request line: control lines the handler acts on. */
-	h.ctl_len = nl ? c->len - (size_t)(nl + 1 - c->buf) : 0;
-	if (h.ctl_len > sizeof(h.ctl) - 1)
-		h.ctl_len = 0;
-	memcpy(h.ctl, nl ? nl + 1 : "", h.ctl_len);
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != s->self)
 		_exit(1);
 	/* Not in the terminal's process group: ^C is the server's, not the request's. */
 	setpgid(0, 0);
-	memcpy(h.fds, c->fds, sizeof(h.fds));
 	handler_close_others(s, c);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	_exit(pj_handler_run(&h));
+	_exit(pj_handler_run(h));
 }
 
+/* The request's handler: prepared here (for a warm request its program starts
+ * now), then forked.  False if it could not be started and may be retried. */
 static bool start_handler(struct server *s, unsigned i, struct pj_slot *slot)
 {
 	struct conn *c = s->conns[i];
-	pid_t pid = fork();
+	struct pj_handler h = { .conn = c->fd, .req = &c->req, .slot = slot, .sig_pidfd = -1 };
+	char *nl = memchr(c->buf, '\n', c->len);
+	pid_t pid;
 
-	if (pid < 0)
-		return false;
+	/* What came after the request line: control lines the handler acts on. */
+	h.ctl_len = nl ? c->len - (size_t)(nl + 1 - c->buf) : 0;
+	if (h.ctl_len > sizeof(h.ctl) - 1)
+		h.ctl_len = 0;
+	memcpy(h.ctl, nl ? nl + 1 : "", h.ctl_len);
+	memcpy(h.fds, c->fds, sizeof(h.fds));
+	pj_handler_prepare(&h);
+	pid = fork();
 	if (pid == 0)
-		handler_main(s, c, slot);
-	s->handlers[s->running++] = (struct handler){ pid, slot ? slot->cg : NULL };
+		handler_main(s, c, &h);
+	pj_handler_forget(&h);
+	if (pid < 0 && h.sent != 0)
+		return false; /* nothing ran: the caller ends the slot, the request waits */
+	if (pid < 0) {        /* the program ran unsupervised: end it, never run it twice */
+		struct pj_err err = { 0 };
+		pj_fail(&err, errno, "fork");
+		pj_handler_send_error(c->fd, &err);
+		pj_slot_close(slot, true);
+	} else {
+		s->handlers[s->running++] = (struct handler){ pid, slot ? slot->cg : NULL };
+	}
 	if (slot) {
 		slot->cg = NULL; /* the handler's until it ends; then maybe the pool's again */
 		pj_slot_close(slot, false);

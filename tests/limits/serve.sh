@@ -148,6 +148,29 @@ c = bytearray(1 << 30)'
 	cmp_ok "$faults" -ge 5120 "$mode: reuse: a light request ran in it ($faults faults, $round rounds)"
 }
 
+# A stricter limit that a prepared cgroup cannot take runs in a cold jail of its
+# own, enforced there: a CPU quota asked of a server that has none (so its v1
+# cgroups have no cpu controller).  A cold jail's program has a parent in its PID
+# namespace (getppid() 1); a prepared one's has not (0).
+too_strict() {
+	local sock=$SDIR/strict.sock pid
+	"$PYJAIL" --config "$PJ_EMPTY_CONF" --rootfs "$PYJAIL_TEST_ROOTFS" serve --pool 1 \
+		--cpu-quota unlimited --socket "$sock" 2>"$SDIR/strict.log" &
+	pid=$!
+	for _ in $(seq 200); do
+		grep -q listening "$SDIR/strict.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	_pj_capture "$PYJAIL" client --socket "$sock" --json --cpu-quota 50% \
+		-c 'import os; print(os.getppid())'
+	is "$(jsons status limits.cpu_quota.enforced_by)/$(json stdout)" exited/cgroup1/1 \
+		"root: a CPU quota the prepared cgroup cannot take: a cold jail enforces it"
+	_pj_capture "$PYJAIL" client --socket "$sock" --json -c 'import os; print(os.getppid())'
+	is "$(jsons status)/$(json stdout)" exited/0 "root: the next request is warm again"
+	kill -TERM "$pid"
+	wait "$pid"
+}
+
 for mode in $(limit_modes); do
 	mode_ready "$mode" || { skip "no test user" "$mode: serve"; continue; }
 	if ! serve_in "$mode"; then
@@ -186,6 +209,7 @@ print(n)'
 	is "$(jsons status stdout)" "exited/100" "$mode: the next request has its full memory again"
 
 	reused_cgroups "$mode" "$by"
+	[ "$by" = cgroup1 ] && too_strict
 
 	tree=$(descendants "$SPID")
 	if [ "$mode" = root ]; then
