@@ -3,16 +3,17 @@
  * The zygote is a jail launched like any other (jail.c, child.c) whose payload is
  * a pristine interpreter waiting for work (zygote.py) and whose init, this
  * keeper, still holds every capability of the jail's user namespace.  For each
- * PJ_MSG_PREPARE from the server the keeper forks a process that unshares new
- * mount, network, IPC, UTS and PID namespaces and forks the new PID namespace's
- * init: that init gives the view its own /proc, /tmp and /dev/shm, brings up
- * loopback, says PJ_MSG_GO and then only reaps.  The interpreter's fork for the
+ * PJ_MSG_PREPARE from the server the keeper clones, with new mount, network,
+ * IPC, UTS and PID namespaces, the new PID namespace's init: that init gives
+ * the view its own /proc, /tmp and /dev/shm, brings up loopback, says
+ * PJ_MSG_GO and then only reaps.  The interpreter's fork for the
  * request joins these namespaces later (zygote.py).  Nothing here runs request
  * code, and nothing here prints: errors go to the server as PJ_MSG_ERROR. */
 #include "keeper.h"
 
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -115,59 +116,41 @@ static __attribute__((noreturn)) void jail_init(const struct pj_config *cfg, int
 	reap_until_hangup(sock);
 }
 
-/* Forked by the keeper: new namespaces, then their init; report its pid. */
-static __attribute__((noreturn)) void jail_maker(const struct pj_config *cfg, int sock)
-{
-	struct pj_err err = { 0 };
-	struct pj_msg m = { .type = PJ_MSG_PID };
-	int pidfd;
-	pid_t pid;
-
-	if (keep_only(sock) < 0)
-		fail(sock, (pj_fail(&err, errno, "close fds"), &err), PJ_STAGE_CLONE);
-	sock = 3;
-	if (unshare(PREPARED_NS) < 0)
-		fail(sock, (pj_fail(&err, errno, "unshare"), &err), PJ_STAGE_CLONE);
-	pid = fork();
-	if (pid < 0)
-		fail(sock, (pj_fail(&err, errno, "fork"), &err), PJ_STAGE_CLONE);
-	if (pid == 0)
-		jail_init(cfg, sock);
-	/* The init is reparented to the keeper, which reaps it. */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		fail(sock, (pj_fail(&err, errno, "pidfd_open"), &err), PJ_STAGE_CLONE);
-	m.value = pid;
-	(void)pj_sync_send(sock, &m, pidfd);
-	_exit(0);
-}
-
-/* PJ_MSG_PREPARE: answer PJ_MSG_JAIL with the new jail's socket at once; its
- * PJ_MSG_PID and PJ_MSG_GO (or an error) follow on that socket. */
+/* PJ_MSG_PREPARE: clone the init of new mount, network, IPC, UTS and PID
+ * namespaces, and answer PJ_MSG_JAIL with its socket at once; on that socket
+ * PJ_MSG_PID (its pidfd, from here) and its PJ_MSG_GO (or an error) follow. */
 static void prepare(const struct pj_launch *l)
 {
-	struct pj_msg m = { .type = PJ_MSG_JAIL };
+	struct pj_msg m = { .type = PJ_MSG_JAIL }, pm = { .type = PJ_MSG_PID };
 	struct pj_err err = { 0 };
-	int sp[2];
-	pid_t pid;
+	int sp[2], pidfd = -1;
+	struct clone_args args = { .flags = PREPARED_NS | CLONE_PIDFD,
+				   .pidfd = (uintptr_t)&pidfd,
+				   .exit_signal = SIGCHLD };
+	long pid;
 
 	if (pj_sync_open(sp, &err) < 0) {
 		(void)pj_sync_send_error(l->sync_fd, &err);
 		return;
 	}
-	pid = fork();
+	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0) {
-		close(sp[0]);
-		jail_maker(l->plan->cfg, sp[1]);
+		if (keep_only(sp[1]) < 0)
+			fail(sp[1], (pj_fail(&err, errno, "close fds"), &err), PJ_STAGE_CLONE);
+		jail_init(l->plan->cfg, 3);
 	}
-	close(sp[1]);
 	if (pid < 0) {
-		pj_fail(&err, errno, "fork");
+		pj_fail(&err, errno, "clone3 the jail's namespaces");
+		err.stage = PJ_STAGE_CLONE;
 		(void)pj_sync_send_error(l->sync_fd, &err);
 	} else {
+		pm.value = (int)pid;
+		(void)pj_sync_send(sp[1], &pm, pidfd);
 		(void)pj_sync_send(l->sync_fd, &m, sp[0]);
+		close(pidfd);
 	}
 	close(sp[0]);
+	close(sp[1]);
 }
 
 /* Reap; when the interpreter itself is gone, so is the zygote. */
