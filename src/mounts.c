@@ -526,9 +526,12 @@ int pj_mounts_setup(const struct pj_launch *l, struct pj_err *err)
 	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return pj_fail(err, errno, "open new root");
-	/* Read-only last: the mounts above needed their targets created first. */
+	/* Read-only last: the mounts above needed their targets created first.
+	 * pyjail serve's zygote jail runs no request code, and each jail it
+	 * prepares stacks a masked /proc of its own on this one: masks here would
+	 * only be copied into every prepared jail and torn down with it. */
 	r = remount_ro(root, "/", MS_NOSUID | MS_NODEV, err);
-	if (r >= 0)
+	if (r >= 0 && l->zygote_fd < 0)
 		r = mask_proc(root, err);
 	if (r >= 0 && chdir(cfg->cwd) < 0)
 		r = pj_fail(err, errno, "working directory '%s'", cfg->cwd);
