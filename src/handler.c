@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "jail.h"
+#include "marshal.h"
 #include "plan.h"
 #include "supervisor.h"
 #include "sync.h"
@@ -169,16 +170,16 @@ static const char *kind_name(enum pj_pykind k)
 	}
 }
 
-/* What zygote.py's _p_wait() takes. */
+/* What zygote.py's _p_wait() takes, in marshal format (*len bytes). */
 static char *run_message(const struct pj_request *req, const struct pj_plan *plan,
-			 const struct pj_cgroup *cg)
+			 const struct pj_cgroup *cg, size_t *len)
 {
 	const struct pj_cli *cli = &req->cli;
 	json_t *m = json_pack("{sssssosososo}", "kind", kind_name(cli->pykind), "target",
 			      cli->pytarget ? cli->pytarget : "", "args", strv(cli->args),
 			      "orig_argv", strv(plan->argv), "env", strv(plan->envp), "rlimits",
 			      rlimits(&req->cfg, cg));
-	char *text;
+	char *text = NULL;
 
 	if (!m)
 		return NULL;
@@ -191,17 +192,16 @@ static char *run_message(const struct pj_request *req, const struct pj_plan *pla
 			m, req->script_text ? "script_text" : "script_b64",
 			json_string(req->script_text ? req->script_text : req->script_b64));
 	}
-	text = json_dumps(m, JSON_COMPACT);
+	(void)pj_marshal_dump(m, &text, len);
 	json_decref(m);
 	return text;
 }
 
 /* The run message with the program's stdio; a big one (a script, a long -c) in a
  * sealed memfd, since a datagram holds only so much. */
-static int send_message(int sock, const char *msg, int *fds)
+static int send_message(int sock, const char *msg, size_t len, int *fds)
 {
-	static const char big[] = "{\"memfd\":true}";
-	size_t len = strlen(msg);
+	static const char big[] = "memfd";
 	int r;
 
 	if (len < BIG_MESSAGE)
@@ -220,7 +220,7 @@ static int send_message(int sock, const char *msg, int *fds)
 
 /* The run message goes out with the program's stdio: its stdout and stderr are
  * pipes whose read ends are h->out_r and h->err_r. */
-static int send_run(struct pj_handler *h, const char *msg, struct pj_err *err)
+static int send_run(struct pj_handler *h, const char *msg, size_t len, struct pj_err *err)
 {
 	int in = h->fds[0], out[2], errp[2], fds[4], r;
 
@@ -231,7 +231,7 @@ static int send_run(struct pj_handler *h, const char *msg, struct pj_err *err)
 	fds[0] = in;
 	fds[1] = out[1];
 	fds[2] = errp[1];
-	r = send_message(h->slot->jp_sock, msg, fds);
+	r = send_message(h->slot->jp_sock, msg, len, fds);
 	close(out[1]);
 	close(errp[1]);
 	if (in != h->fds[0])
@@ -245,18 +245,20 @@ static int send_run(struct pj_handler *h, const char *msg, struct pj_err *err)
 
 static int send_request(struct pj_handler *h, struct pj_err *err)
 {
-	_cleanup_free_ char *msg = run_message(h->req, &h->plan, h->slot->cg);
+	size_t len = 0;
+	_cleanup_free_ char *msg = run_message(h->req, &h->plan, h->slot->cg, &len);
 
 	if (!msg)
 		return pj_fail(err, ENOMEM, "request");
 	h->t_start = pj_now_ns();
-	h->sent = send_run(h, msg, err);
+	h->sent = send_run(h, msg, len, err);
 	return h->sent;
 }
 
 void pj_handler_prepare(struct pj_handler *h)
 {
 	_cleanup_free_ char *msg = NULL;
+	size_t len = 0;
 
 	h->out_r = h->err_r = -1;
 	h->sent = 1; /* not yet */
@@ -274,10 +276,10 @@ void pj_handler_prepare(struct pj_handler *h)
 	}
 	/* A big message (a memfd to fill) is the handler's to send: the server's
 	 * loop must not stall on it. */
-	msg = run_message(h->req, &h->plan, h->slot->cg);
-	if (msg && strlen(msg) < BIG_MESSAGE) {
+	msg = run_message(h->req, &h->plan, h->slot->cg, &len);
+	if (msg && len < BIG_MESSAGE) {
 		h->t_start = pj_now_ns();
-		h->sent = send_run(h, msg, &h->err);
+		h->sent = send_run(h, msg, len, &h->err);
 	}
 }
 

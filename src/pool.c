@@ -19,6 +19,7 @@
 
 #include "keeper.h"
 #include "landlock.h"
+#include "marshal.h"
 #include "seccomp.h"
 #include "sync.h"
 #include "util.h"
@@ -137,12 +138,12 @@ static void add_rule(void *arg, const char *path, uint64_t rights)
 }
 
 /* What every fork of the interpreter applies to itself before it waits. */
-static char *init_message(const struct pj_pool *pool)
+static char *init_message(const struct pj_pool *pool, size_t *len)
 {
 	int abi = pool->cfg->landlock ? pj_landlock_abi() : 0;
 	struct ll_ctx c = { json_array(), pj_landlock_handled(abi) };
 	json_t *ll = json_null(), *msg;
-	char *text;
+	char *text = NULL;
 
 	if (abi > 0) {
 		pj_landlock_rules(&pool->zplan, add_rule, &c);
@@ -154,14 +155,16 @@ static char *init_message(const struct pj_pool *pool)
 	}
 	msg = json_pack("{sssbso}", "cwd", pool->cfg->cwd, "inner_root", pool->zplan.inner_uid == 0,
 			"landlock", ll);
-	text = msg ? json_dumps(msg, JSON_COMPACT) : NULL;
+	if (msg)
+		(void)pj_marshal_dump(msg, &text, len);
 	json_decref(msg);
 	return text;
 }
 
 static int send_init(struct pj_pool *pool, struct pj_err *err)
 {
-	_cleanup_free_ char *text = init_message(pool);
+	size_t len = 0;
+	_cleanup_free_ char *text = init_message(pool, &len);
 	_cleanup_close_ int bpf = -1;
 	int r;
 
@@ -170,7 +173,7 @@ static int send_init(struct pj_pool *pool, struct pj_err *err)
 	r = pj_seccomp_compile(pool->cfg, &bpf, err);
 	if (r < 0)
 		return r;
-	r = pj_sync_send_raw(pool->zsock, text, strlen(text), &bpf, bpf >= 0 ? 1 : 0);
+	r = pj_sync_send_raw(pool->zsock, text, len, &bpf, bpf >= 0 ? 1 : 0);
 	if (r < 0)
 		return pj_fail(err, -r, "zygote init");
 	return 0;

@@ -10,11 +10,14 @@
 # environment and returns to the module level below, which runs the program as
 # python3 would; the zygote reaps P and reports its wait status.
 #
-# Messages to the server are struct pj_msg (sync.h); the server's are JSON.
+# Messages to the server are struct pj_msg (sync.h); the server's are in marshal
+# format (marshal.c).  Only what is built in or small is imported here (no json,
+# no socket module: they bring re, enum and selectors), since every request's
+# fork copies or unmaps what the zygote holds, and finds it in sys.modules.
+import _socket
 import ctypes
-import json
+import marshal
 import os
-import socket
 import struct
 import sys
 
@@ -36,9 +39,25 @@ class _Fail(Exception):
         self.stage = stage
 
 
+def _send_fds(sock, data, fds):
+    anc = [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, struct.pack("%di" % len(fds), *fds))]
+    sock.sendmsg([data], anc if fds else [])
+
+
+def _recv_fds(sock, size, maxfds):
+    """As socket.recv_fds: the data and the descriptors that came with it."""
+    data, anc, _, _ = sock.recvmsg(size, _socket.CMSG_SPACE(maxfds * 4))
+    fds = []
+    for level, kind, raw in anc:
+        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+            n = len(raw) // 4
+            fds += struct.unpack("%di" % n, raw[:n * 4])
+    return data, fds
+
+
 def _send(sock, kind, value=0, fds=(), stage=0, code=0, text=""):
     data = _MSG.pack(kind, value, *([0] * 8), code, stage, text.encode()[:255])
-    socket.send_fds(sock, [data], list(fds))
+    _send_fds(sock, data, list(fds))
 
 
 def _call(stage, what, fn, *args):
@@ -128,8 +147,9 @@ def _enter(ns, cgroup_fds, cwd):
     os.setsid()
 
 
-_SAMPLE = (b'{"kind":"code","target":"pass","args":[],"orig_argv":["python3","-c","pass"],'
-           b'"env":["PATH=/usr/bin","HOME=/tmp"],"rlimits":[[4,0,0]]}')
+_SAMPLE = marshal.dumps({"kind": "code", "target": "pass", "args": [],
+                         "orig_argv": ["python3", "-c", "pass"],
+                         "env": ["PATH=/usr/bin", "HOME=/tmp"], "rlimits": [[4, 0, 0]]})
 
 
 def _rehearse():
@@ -140,16 +160,16 @@ def _rehearse():
     whole heap ahead costs more than it saves).  Nothing of it stays: the
     environment is set back as it was, the rest is garbage."""
     import io
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    a, b = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
     try:
-        socket.send_fds(a, [_SAMPLE], [a.fileno()])
-        data, fds, _, _ = socket.recv_fds(b, 1 << 16, 4)
+        _send_fds(a, _SAMPLE, [a.fileno()])
+        data, fds = _recv_fds(b, 1 << 16, 4)
         for fd in fds:
             os.close(fd)
     finally:
         a.close()
         b.close()
-    json.loads(data)
+    marshal.loads(data)
     env = dict(os.environ)
     os.environ.clear()
     os.environ.update(env)
@@ -173,13 +193,13 @@ def _p_prepare(sock, init, ns, cgroup_fds):
 
 def _p_wait(sock):
     """P: wait for the request; take its stdio, limits and environment."""
-    data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 4)
+    data, fds = _recv_fds(sock, 1 << 16, 4)
     if not data or len(fds) < 3:
         os._exit(0)
     if len(fds) == 4:  # a big request comes in a sealed memfd
         data = os.pread(fds[3], os.fstat(fds[3]).st_size, 0)
         os.close(fds.pop())
-    req = json.loads(data)
+    req = marshal.loads(data)
     for res, soft, hard in req["rlimits"]:
         sys.modules["resource"].setrlimit(res, (soft, hard))
     for i, fd in enumerate(fds):
@@ -231,7 +251,7 @@ def _p_main(sock, init, ns, cgroup_fds):
 def _spawn(zsock, own_pidns, init, fds, children):
     """Fork P into the prepared jail's PID namespace (the zygote's own is
     restored for its next fork); report P's pidfd.  Returns in P only."""
-    sock = socket.socket(fileno=fds[0])
+    sock = _socket.socket(fileno=fds[0])
     ns, cgroup_fds = fds[1:6], fds[6:]
     try:
         _sys(_ST_CLONE, "setns pid", _SYS_SETNS, ns[0], _NEWPID)
@@ -279,9 +299,9 @@ def _reap(pfd, children):
 def _serve():
     """The zygote's loop; returns only in P, with the request."""
     import select
-    zsock = socket.socket(fileno=3)
-    data, fds, _, _ = socket.recv_fds(zsock, 1 << 16, 1)
-    init = json.loads(data)
+    zsock = _socket.socket(fileno=3)
+    data, fds = _recv_fds(zsock, 1 << 16, 1)
+    init = marshal.loads(data)
     blob = b""
     if fds:
         blob = os.pread(fds[0], 1 << 20, 0)
@@ -297,7 +317,7 @@ def _serve():
         if zsock not in ready:
             continue
         try:
-            data, fds, _, _ = socket.recv_fds(zsock, 1 << 16, 16)
+            data, fds = _recv_fds(zsock, 1 << 16, 16)
         except OSError as e:  # EMFILE and the like: this jail fails, not the zygote
             sys.stderr.write("pyjail zygote: %s\n" % e)
             continue
