@@ -154,7 +154,7 @@ _SAMPLE = marshal.dumps({"kind": "code", "target": "pass", "args": [],
 
 def _rehearse():
     """Walk the path a request takes once while nothing waits: its message (a
-    datagram with descriptors, its JSON), the environment, a fresh __main__,
+    datagram with descriptors, marshal.loads), the environment, a fresh __main__,
     compile, exec, print, a collection.  The pages this writes are copied from
     the zygote now, not while the request runs, and only those (copying the
     whole heap ahead costs more than it saves).  Nothing of it stays: the
