@@ -243,23 +243,18 @@ static int send_run(struct pj_handler *h, const char *msg, size_t len, struct pj
 	return 0;
 }
 
+/* The run message pj_handler_prepare built goes out (then h->msg is gone). */
 static int send_request(struct pj_handler *h, struct pj_err *err)
 {
-	size_t len = 0;
-	_cleanup_free_ char *msg = run_message(h->req, &h->plan, h->slot->cg, &len);
-
-	if (!msg)
-		return pj_fail(err, ENOMEM, "request");
 	h->t_start = pj_now_ns();
-	h->sent = send_run(h, msg, len, err);
+	h->sent = send_run(h, h->msg, h->msg_len, err);
+	free(h->msg);
+	h->msg = NULL;
 	return h->sent;
 }
 
 void pj_handler_prepare(struct pj_handler *h)
 {
-	_cleanup_free_ char *msg = NULL;
-	size_t len = 0;
-
 	h->out_r = h->err_r = -1;
 	h->sent = 1; /* not yet */
 	h->planned =
@@ -274,17 +269,18 @@ void pj_handler_prepare(struct pj_handler *h)
 		h->err = (struct pj_err){ 0 };
 		return;
 	}
+	h->msg = run_message(h->req, &h->plan, h->slot->cg, &h->msg_len);
+	if (!h->msg)
+		h->sent = pj_fail(&h->err, ENOMEM, "request");
 	/* A big message (a memfd to fill) is the handler's to send: the server's
 	 * loop must not stall on it. */
-	msg = run_message(h->req, &h->plan, h->slot->cg, &len);
-	if (msg && len < BIG_MESSAGE) {
-		h->t_start = pj_now_ns();
-		h->sent = send_run(h, msg, len, &h->err);
-	}
+	else if (h->msg_len < BIG_MESSAGE)
+		(void)send_request(h, &h->err);
 }
 
 void pj_handler_forget(struct pj_handler *h)
 {
+	free(h->msg);
 	if (h->out_r >= 0)
 		close(h->out_r);
 	if (h->err_r >= 0)

@@ -19,7 +19,9 @@ struct pj_handler {
 	struct pj_plan plan;
 	int planned; /* pj_plan_build's result: < 0, err says why */
 	struct pj_err err;
-	bool too_strict;            /* the prepared cgroup cannot take the request's limits */
+	bool too_strict; /* the prepared cgroup cannot take the request's limits */
+	char *msg;       /* the run message (marshal), until it is sent */
+	size_t msg_len;
 	int sent;                   /* the run message: 0 sent, < 0 failed (err), > 0 not yet */
 	int out_r, err_r;           /* once sent: the program's stdout and stderr pipes */
 	unsigned long long t_start; /* when it was sent */
