@@ -285,7 +285,7 @@ def _spawn(zsock, own_pidns, init, fds, children):
 
 
 def _reap(pfd, children):
-    """P ended: its wait status, for ends that skip its own report (signals)."""
+    """P ended: its wait status to the server (P keeps no channel of its own)."""
     pid, sock = children.pop(pfd)
     _, status = os.waitpid(pid, 0)
     try:
