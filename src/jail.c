@@ -289,6 +289,8 @@ static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
 	int pid, ret;
 
 	block_supervised_signals();
+	r->l.parent_cpu =
+		sched_getaffinity(0, sizeof(r->l.cpus), &r->l.cpus) == 0 ? sched_getcpu() : -1;
 	r->t_start = pj_now_ns();
 	pid = clone_jail(r, err);
 	if (pid < 0)
@@ -315,6 +317,7 @@ static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
 	/* A child that already failed has closed its end: its error message is
 	 * waiting on the socket for the supervisor. */
 	(void)release(r);
+	res->t[PJ_T_CGROUP] = pj_now_ns();
 	return 0;
 }
 

@@ -2,6 +2,8 @@
 #ifndef PJ_JAIL_H
 #define PJ_JAIL_H
 
+#include <sched.h>
+
 #include <stdbool.h>
 
 #include "cgroup.h"
@@ -19,6 +21,10 @@ struct pj_launch {
 	/* pyjail serve: the payload is the zygote (zygote.py), which gets this
 	 * socket as fd 3; init becomes the keeper (keeper.c).  -1 otherwise. */
 	int zygote_fd;
+	/* The parent's CPUs and the one it ran on at clone (-1: unknown): the
+	 * child keeps off that one while both work (child.c). */
+	cpu_set_t cpus;
+	int parent_cpu;
 };
 
 struct pj_jail;

@@ -1,10 +1,11 @@
 #!/bin/bash
 # What the program inherits, as root and as the test user: a cleared environment
-# (plus --env) and no file descriptor beyond 0, 1 and 2.
+# (plus --env), no file descriptor beyond 0, 1 and 2, and the caller's CPUs (the
+# jail's init keeps off the parent's CPU while it sets up, then gives them back).
 . "$(dirname "$0")/../lib.sh"
 require_rootfs
 WHOS=$(pj_whos)
-plan $((6 * $(wc -w <<<"$WHOS")))
+plan $((8 * $(wc -w <<<"$WHOS")))
 
 SECRET=pyjail-test-secret-$$-$RANDOM
 export PYJAIL_TEST_SECRET=$SECRET PYTHONPATH=/tmp/evil PYTHONSAFEPATH=
@@ -45,5 +46,12 @@ print(sorted(int(f) for f in os.listdir("/proc/self/fd")))'
 	is "$OUT" "[0, 1, 2, 3]" "$who: run: only 0, 1, 2 (and listdir's own fd)"
 	exec 5<&- 7>&-
 
+	AFFINITY='import os; print(sorted(os.sched_getaffinity(0)))'
+	pj_as "$who" -c "$AFFINITY"
+	is "$OUT" "$(python3 -c "$AFFINITY")" "$who: the program may run on every CPU the caller may"
+	last=$(($(nproc) - 1))
+	pj_cmd "$who"
+	_pj_capture taskset -c "$last" "${PJ_CMD[@]}" -c "$AFFINITY" </dev/null
+	is "$OUT" "[$last]" "$who: a caller held to CPU $last keeps its program there"
 done
 finish
