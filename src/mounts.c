@@ -21,6 +21,8 @@
 
 #include "util.h"
 
+#define PJ_EMPTY_DIR "/sys"
+
 static void fd_path(int fd, char buf[static 32])
 {
 	snprintf(buf, 32, "/proc/self/fd/%d", fd);
@@ -200,15 +202,17 @@ static int setup_dev(int root, const char *shm_opts, struct pj_err *err)
 	dev = pj_open_in_root(root, "/dev", O_PATH | O_DIRECTORY);
 	if (dev < 0)
 		return pj_fail(err, -dev, "open /dev");
+	/* /dev is now our own empty tmpfs: its entries are made relative to it. */
 	for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
-		char host[32], inside[32];
+		char host[32], target[32];
+		_cleanup_close_ int fd = openat(dev, devs[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+						0666);
+		if (fd < 0)
+			return pj_fail(err, errno, "create /dev/%s", devs[i]);
 		snprintf(host, sizeof(host), "/dev/%s", devs[i]);
-		snprintf(inside, sizeof(inside), "/dev/%s", devs[i]);
-		r = touch_in(root, inside, err);
-		if (r >= 0)
-			r = mount_in(root, host, inside, NULL, MS_BIND, NULL, err);
-		if (r < 0)
-			return r;
+		fd_path(fd, target);
+		if (mount(host, target, NULL, MS_BIND, NULL) < 0)
+			return pj_fail(err, errno, "bind %s", host);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 		if (symlinkat(links[i][0], dev, links[i][1]) < 0)
@@ -323,7 +327,7 @@ static int move_in(int rootfd, int srcfd, const char *path, struct pj_err *err)
  * locks live on the inode).  Without an upper layer it cannot be written. */
 static int overlay_in(int root, const struct pj_bind *b, int srcfd, struct pj_err *err)
 {
-	_cleanup_close_ int empty = pj_open_in_root(root, "/sys", O_PATH | O_DIRECTORY);
+	_cleanup_close_ int empty = pj_open_in_root(root, PJ_EMPTY_DIR, O_PATH | O_DIRECTORY);
 	char opts[96];
 
 	if (empty < 0)
@@ -415,26 +419,32 @@ static int pivot(struct pj_err *err)
 	return 0;
 }
 
-/* Mount over path if the kernel has it (one lookup for both questions). */
-static int mask_one(int root, const char *path, const char *src, const char *type,
-		    unsigned long flags, const char *data, struct pj_err *err)
+/* After pivot_root, /proc is the procfs just mounted and verified, and nothing
+ * in the rootfs can redirect a path below it: the masks name their targets
+ * directly, one mount(2) each.  A target the kernel lacks (ENOENT) is skipped. */
+static int mask_mount(const char *src, const char *path, unsigned long flags, struct pj_err *err)
 {
-	_cleanup_close_ int fd = pj_open_in_root(root, path, O_PATH);
-	char target[32];
-
-	if (fd == -ENOENT)
+	if (mount(src, path, NULL, flags, NULL) == 0 || errno == ENOENT)
 		return 0;
-	if (fd < 0)
-		return pj_fail(err, -fd, "mask '%s'", path);
-	fd_path(fd, target);
-	if (mount(src, target, type, flags, data) < 0)
-		return pj_fail(err, errno, "mask '%s'", path);
+	return pj_fail(err, errno, "mask '%s'", path);
+}
+
+/* A read-only bind of path onto itself. */
+static int mask_ro(const char *path, struct pj_err *err)
+{
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return errno == ENOENT ? 0 : pj_fail(err, errno, "bind '%s'", path);
+	if (mount(NULL, path, NULL,
+		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		return pj_fail(err, errno, "remount '%s' read-only", path);
 	return 0;
 }
 
 /* Hide what an unprivileged process still should not read in /proc, and make
- * the kernel's knobs read-only.  Entries the kernel lacks are skipped. */
-static int mask_proc(int root, struct pj_err *err)
+ * the kernel's knobs read-only.  Files are covered by /dev/null, directories by
+ * binds of the empty read-only /sys (one inode, no room for another): binds
+ * cost less than a tmpfs each. */
+static int mask_proc(struct pj_err *err)
 {
 	static const char *const hide_files[] = {
 		"/proc/kcore",       "/proc/keys",          "/proc/key-users",
@@ -447,31 +457,15 @@ static int mask_proc(int root, struct pj_err *err)
 						 "/proc/firmware", "/proc/tty/driver" };
 	static const char *const ro[] = { "/proc/sys", "/proc/irq",           "/proc/bus",
 					  "/proc/fs",  "/proc/sysrq-trigger", "/proc/sysvipc" };
-	int r;
+	int r = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(hide_files); i++) {
-		r = mask_one(root, hide_files[i], "/dev/null", NULL, MS_BIND, NULL, err);
-		if (r < 0)
-			return r;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(hide_dirs); i++) {
-		r = mask_one(root, hide_dirs[i], "tmpfs", "tmpfs",
-			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1",
-			     err);
-		if (r < 0)
-			return r;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(ro); i++) {
-		_cleanup_close_ int fd = pj_open_in_root(root, ro[i], O_PATH);
-		if (fd == -ENOENT)
-			continue;
-		r = mount_in(root, ro[i], ro[i], NULL, MS_BIND | MS_REC, NULL, err);
-		if (r >= 0)
-			r = remount_ro(root, ro[i], MS_NOSUID | MS_NODEV | MS_NOEXEC, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(hide_files); i++)
+		r = mask_mount("/dev/null", hide_files[i], MS_BIND, err);
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(hide_dirs); i++)
+		r = mask_mount(PJ_EMPTY_DIR, hide_dirs[i], MS_BIND, err);
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(ro); i++)
+		r = mask_ro(ro[i], err);
+	return r;
 }
 
 static void tmpfs_opts(const struct pj_config *cfg, char tmp[static 64], char shm[static 64])
@@ -508,10 +502,10 @@ int pj_mounts_setup(const struct pj_launch *l, struct pj_err *err)
 		r = setup_dev(root, shm_opts, err);
 	if (r >= 0)
 		r = setup_tmp(root, tmp_opts, err);
-	/* An empty read-only /sys: nothing of the host's, and the empty layer of
-	 * the read-only directory binds' overlays. */
+	/* An empty read-only /sys: nothing of the host's, the empty layer of the
+	 * read-only directory binds' overlays, and what masks /proc's directories. */
 	if (r >= 0)
-		r = mount_in(root, "tmpfs", "/sys", "tmpfs",
+		r = mount_in(root, "tmpfs", PJ_EMPTY_DIR, "tmpfs",
 			     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,nr_inodes=1",
 			     err);
 	if (r >= 0)
@@ -532,7 +526,7 @@ int pj_mounts_setup(const struct pj_launch *l, struct pj_err *err)
 	 * only be copied into every prepared jail and torn down with it. */
 	r = remount_ro(root, "/", MS_NOSUID | MS_NODEV, err);
 	if (r >= 0 && l->zygote_fd < 0)
-		r = mask_proc(root, err);
+		r = mask_proc(err);
 	if (r >= 0 && chdir(cfg->cwd) < 0)
 		r = pj_fail(err, errno, "working directory '%s'", cfg->cwd);
 	for (unsigned i = 0; i < l->plan->n_binds; i++)
@@ -555,7 +549,7 @@ int pj_mounts_renew(const struct pj_config *cfg, struct pj_err *err)
 	 * namespace may mount procfs only where one is already fully visible. */
 	r = setup_proc(root, err);
 	if (r >= 0)
-		r = mask_proc(root, err);
+		r = mask_proc(err);
 	/* The old tmpfs go away entirely (nothing in them, but nothing to find). */
 	if (r >= 0 && umount2("/tmp", MNT_DETACH) < 0)
 		r = pj_fail(err, errno, "detach the old /tmp");

@@ -3,11 +3,12 @@
 # read-only, no sysfs, no cgroupfs.
 . "$(dirname "$0")/attack-lib.sh"
 require_rootfs
-plan 11
+plan 29
 
 # Masked: replaced by the null device, or absent.  Skipped where this kernel
 # does not have the file at all (then there is nothing to mask).
-for f in kcore keys key-users timer_list kallsyms kmsg; do
+for f in kcore keys key-users timer_list sched_debug kallsyms kmsg latency_stats config.gz \
+	vmallocinfo pagetypeinfo kpagecount kpageflags kpagecgroup slabinfo; do
 	if [ ! -e /proc/$f ]; then
 		skip "this kernel has no /proc/$f" "/proc/$f masked"
 		continue
@@ -33,6 +34,28 @@ fi
 py 'import os
 print(" ".join(str(bool(os.statvfs(p).f_flag & os.ST_RDONLY)) for p in ("/proc/sys", "/proc/irq", "/proc/bus")))'
 is "$OUT" "True True True" "/proc/sys, /proc/irq and /proc/bus are read-only mounts"
+
+for d in fs sysvipc; do
+	py 'import os, sys; print(bool(os.statvfs("/proc/" + sys.argv[1]).f_flag & os.ST_RDONLY))' $d
+	is "$OUT" True "/proc/$d is a read-only mount"
+done
+
+# Hidden directories: empty, read-only, and nothing can be made in them.
+for d in acpi asound scsi firmware tty/driver; do
+	if [ ! -e /proc/$d ]; then
+		skip "this kernel has no /proc/$d" "/proc/$d hidden"
+		continue
+	fi
+	py 'import os, sys
+p = "/proc/" + sys.argv[1]
+try:
+    os.mkdir(p + "/x")
+    made = "made"
+except OSError as e:
+    made = e.strerror
+print(os.listdir(p), bool(os.statvfs(p).f_flag & os.ST_RDONLY), made)' $d
+	is "$OUT" "[] True Read-only file system" "/proc/$d is hidden behind an empty read-only directory"
+done
 
 # Writes back the value it read: harmless even where nothing stops it (bare mode).
 py 'name = open("/proc/sys/kernel/hostname").read().strip()
