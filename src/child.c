@@ -54,21 +54,27 @@ static int set_rlimit(int res, uint64_t v, const char *name, struct pj_err *err)
 	return 0;
 }
 
-/* sync #2: the parent made the jail's cgroup meanwhile.  Join it (v1: by writing
- * our own "0" into the tasks files it passed), then root a cgroup namespace there:
+/* sync #2: the parent made the jail's cgroup and loaded the seccomp program
+ * meanwhile.  Take the program, join the cgroup (v1: by writing our own "0" into
+ * the tasks files it passed), then root a cgroup namespace there:
  * /proc/self/cgroup no longer shows the host's cgroup names, pyjail's pid among
  * them.  Returns the PJ_FALLBACK_* bits. */
-static int enter_cgroup(const struct pj_launch *l)
+static int enter_cgroup(struct pj_launch *l)
 {
 	struct pj_err err = { 0 };
 	struct pj_msg m;
 	int fds[PJ_SYNC_MAX_FDS], r;
-	unsigned n;
+	unsigned n, first = 0;
 
 	if (pj_sync_recvv(l->sync_fd, &m, fds, PJ_SYNC_MAX_FDS, &n) != 1 || m.type != PJ_MSG_GO)
 		_exit(PJ_EXIT_SETUP);
-	r = pj_cgroup_join_self(fds, n, &err);
-	for (unsigned i = 0; i < n; i++)
+	if (m.value & PJ_GO_SECCOMP) {
+		if (n == 0)
+			_exit(PJ_EXIT_SETUP);
+		l->seccomp_fd = fds[first++];
+	}
+	r = pj_cgroup_join_self(fds + first, n - first, &err);
+	for (unsigned i = first; i < n; i++)
 		close(fds[i]);
 	if (r < 0)
 		die(l->sync_fd, &err, PJ_STAGE_CGROUP);
@@ -301,8 +307,9 @@ static void keep_off_parent_cpu(const struct pj_launch *l)
 	(void)sched_setaffinity(0, sizeof(set), &set);
 }
 
-void pj_child_main(const struct pj_launch *l)
+void pj_child_main(const struct pj_launch *launch)
 {
+	struct pj_launch copy = *launch, *l = &copy;
 	const struct pj_plan *p = l->plan;
 	struct pj_err err = { 0 };
 	struct pj_msg m, times = { .type = PJ_MSG_TIMES };

@@ -1,10 +1,10 @@
 /* jail.c: the parent's side of one run, as a list of steps.
  *
- * Everything that can fail for a reason the user can fix (rootfs, script, binds,
- * seccomp policy, cgroup) is opened or compiled here, before clone, so the child
- * is a short list of syscalls.  Then: clone3 into new user and PID namespaces,
- * id maps, sync #1, cgroup attach while the child builds its view, sync #2,
- * supervise, report, clean up. */
+ * What the child's setup needs (rootfs, script, binds) is opened before clone,
+ * so the child is a short list of syscalls.  Then: clone3 into new user and PID
+ * namespaces, id maps, sync #1; while the child builds its view, the host-uid
+ * check, the seccomp program and the cgroup; sync #2 hands them over; supervise,
+ * report, clean up. */
 #include "jail.h"
 
 #include <fcntl.h>
@@ -192,10 +192,6 @@ static int prepare(struct run *r, const struct pj_plan *p, struct pj_err *err)
 	for (unsigned i = 0; i < p->n_binds; i++)
 		r->l.bind_fds[i] = -1;
 	ret = open_binds(p, r->l.bind_fds, err);
-	if (ret >= 0)
-		ret = check_host_ids(p, err);
-	if (ret >= 0)
-		ret = pj_seccomp_compile(p->cfg, &r->l.seccomp_fd, err);
 	/* Only a cgroup the child is cloned into must exist before clone; any other
 	 * is made while the child sets itself up (launch()). */
 	if (ret >= 0 && pj_cgroup_before_clone())
@@ -263,14 +259,19 @@ static void block_supervised_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* sync #2: the cgroup is ready.  The child gets the v1 tasks files to join by
- * itself (pj_cgroup_join_self) and which limits its rlimits must stand in for. */
+/* sync #2: the cgroup is ready.  The child gets the seccomp program, the v1
+ * tasks files to join by itself (pj_cgroup_join_self) and which limits its
+ * rlimits must stand in for. */
 static int release(struct run *r)
 {
 	struct pj_msg go = { .type = PJ_MSG_GO };
-	int fds[PJ_CG_MAX_SELF];
+	int fds[1 + PJ_CG_MAX_SELF];
 	unsigned n = 0;
 
+	if (r->l.seccomp_fd >= 0) {
+		go.value |= PJ_GO_SECCOMP;
+		fds[n++] = r->l.seccomp_fd;
+	}
 	if (!pj_cgroup_enforcer(r->cg, "memory"))
 		go.value |= PJ_FALLBACK_MEMORY;
 	if (!pj_cgroup_enforcer(r->cg, "pids"))
@@ -301,8 +302,13 @@ static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
 	if (ret >= 0)
 		(void)pj_sync_send(r->sync[0], &go, -1);
 	res->t[PJ_T_GO] = pj_now_ns();
-	/* The child unshares and builds its view meanwhile; it must be in the cgroup
-	 * before the payload starts, not before its setup does. */
+	/* The child unshares and builds its view meanwhile, on the other CPU: what
+	 * it needs only for the payload is checked and made now.  It must be in the
+	 * cgroup before the payload starts, not before its setup does. */
+	if (ret >= 0)
+		ret = check_host_ids(p, err);
+	if (ret >= 0)
+		ret = pj_seccomp_compile(p->cfg, &r->l.seccomp_fd, err);
 	if (ret >= 0 && !r->cg) {
 		ret = pj_cgroup_setup(p->cfg, &r->cg, err);
 		if (ret >= 0)

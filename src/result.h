@@ -37,10 +37,10 @@ struct pj_limit_report {
 enum pj_tpoint {
 	PJ_T_START,    /* main() */
 	PJ_T_PLANNED,  /* config read, plan built */
-	PJ_T_PREPARED, /* rootfs, binds, seccomp, cgroup, pipes ready */
+	PJ_T_PREPARED, /* rootfs, binds, pipes (v2: the cgroup) ready */
 	PJ_T_CLONED,   /* clone3 returned */
 	PJ_T_GO,       /* id maps written, sync #1 sent */
-	PJ_T_CGROUP,   /* parent: cgroup made, sync #2 sent (meanwhile) */
+	PJ_T_CGROUP,   /* parent: host ids, seccomp, cgroup; sync #2 sent */
 	PJ_T_C_GO,     /* child: sync #1 received */
 	PJ_T_C_IDS,    /* child: inside ids taken */
 	PJ_T_C_NET,    /* child: hostname and loopback */

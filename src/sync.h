@@ -29,10 +29,12 @@ enum pj_msg_type {
 	PJ_MSG_PID,     /* a pid (value) with its pidfd(s) */
 };
 
-/* PJ_MSG_GO #2's value: limits no cgroup enforces, for which rlimits stand in. */
+/* PJ_MSG_GO #2's value: limits no cgroup enforces, for which rlimits stand in,
+ * and whether its first fd is the seccomp program (the rest: cgroup files). */
 #define PJ_FALLBACK_MEMORY 1
 #define PJ_FALLBACK_PIDS 2
 #define PJ_FALLBACK_CPU 4
+#define PJ_GO_SECCOMP 8
 
 struct pj_msg {
 	enum pj_msg_type type;

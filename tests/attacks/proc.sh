@@ -3,7 +3,7 @@
 # read-only, no sysfs, no cgroupfs.
 . "$(dirname "$0")/attack-lib.sh"
 require_rootfs
-plan 29
+plan 27
 
 # Masked: replaced by the null device, or absent.  Skipped where this kernel
 # does not have the file at all (then there is nothing to mask).

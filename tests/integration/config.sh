@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 require_rootfs
 WHOS=$(pj_whos)
-plan $((17 * $(wc -w <<<"$WHOS")))
+plan $((17 * $(wc -w <<<"$WHOS") + 3))
 
 pj_tmpdir D
 # The profile section comes first on purpose: it must still win over the globals.
@@ -84,4 +84,23 @@ for who in $WHOS; do
 	pj_as "$who" --config "$D/missing.conf" -c 1
 	like "$RC:$ERR" "^125:.*$D/missing.conf" "$who: a missing --config file is an error"
 done
+
+# As root the jail must not land on an account someone logs in with.  That is
+# checked while the child sets itself up: the refusal must still leave no
+# process and no cgroup behind.
+LOGIN=pjlogin$$
+if [ "$(id -u)" = 0 ] && useradd --system --no-create-home --shell /bin/sh "$LOGIN" 2>/dev/null; then
+	pj_at_exit "userdel $LOGIN"
+	printf '[jail]\nhost_uid = %s\nhost_gid = %s\n' "$(id -u "$LOGIN")" "$(id -g "$LOGIN")" \
+		>"$D/login.conf"
+	_pj_capture bash -c 'echo $$ >"$1"; exec "$2" --config "$3" --rootfs "$4" -c "print(1)"' _ \
+		"$D/pid" "$PYJAIL" "$D/login.conf" "$PYJAIL_TEST_ROOTFS"
+	like "$RC:$ERR" "^125:pyjail: .*host_uid $(id -u "$LOGIN") is the login account '$LOGIN'" \
+		"root: host_uid of a login account is refused"
+	is "$OUT" "" "root: ... and the program never ran"
+	is "$(find /sys/fs/cgroup -maxdepth 7 -type d -name "pyjail-$(cat "$D/pid")-*" 2>/dev/null)" "" \
+		"root: ... and no cgroup is left"
+else
+	for i in 1 2 3; do skip "not root, or no useradd" "host_uid of a login account"; done
+fi
 finish
