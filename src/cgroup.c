@@ -269,60 +269,79 @@ static bool has_word(const char *list, const char *word)
 	return false;
 }
 
-/* mountinfo: id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
-static int find_mount(const char *controller, char *ret_mnt, char *ret_root, size_t size)
+/* The cgroup hierarchies' mounts, in mountinfo's order: they do not move while
+ * pyjail runs, so /proc/self/mountinfo is read once per process (a launch asks
+ * for four controllers; pyjail serve for every request). */
+#define PJ_CG_MOUNTS 32
+static struct cg_mount {
+	char *mnt, *root, *super; /* super: the superblock options (v1: controllers) */
+	bool v2;
+} cg_mounts[PJ_CG_MOUNTS];
+static int n_cg_mounts = -1;
+
+static int remember_mount(const char *line)
+{
+	char root[4096], mnt[4096], fstype[64], super[1024];
+	const char *dash = strstr(line, " - ");
+	struct cg_mount *m = &cg_mounts[n_cg_mounts];
+
+	/* mountinfo: id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
+	if (!dash || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
+	    sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2)
+		return 0;
+	if (strcmp(fstype, "cgroup") != 0 && strcmp(fstype, "cgroup2") != 0)
+		return 0;
+	if (n_cg_mounts == PJ_CG_MOUNTS)
+		return 0;
+	*m = (struct cg_mount){ strdup(mnt), strdup(root), strdup(super), fstype[6] == '2' };
+	if (!m->mnt || !m->root || !m->super)
+		return -ENOMEM;
+	n_cg_mounts++;
+	return 0;
+}
+
+static int load_mounts(void)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
 	_cleanup_free_ char *line = NULL;
 	size_t cap = 0;
+	int r = 0;
 
 	if (!f)
 		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		char root[4096], mnt[4096], fstype[64], super[1024];
-		char *dash = strstr(line, " - ");
-		if (!dash || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
-		    sscanf(dash + 3, "%63s %*s %1023s", fstype, super) != 2)
+	n_cg_mounts = 0;
+	while (r == 0 && getline(&line, &cap, f) > 0)
+		r = remember_mount(line);
+	if (r < 0) {
+		for (int i = 0; i < PJ_CG_MOUNTS; i++) {
+			free(cg_mounts[i].mnt);
+			free(cg_mounts[i].root);
+			free(cg_mounts[i].super);
+			cg_mounts[i] = (struct cg_mount){ 0 };
+		}
+		n_cg_mounts = -1;
+	}
+	return r;
+}
+
+/* The first mount of the v1 hierarchy holding controller (NULL: the cgroup2 mount). */
+int pj_cg_find_mount(const char *controller, char *ret_mnt, char *ret_root, size_t size)
+{
+	int r = n_cg_mounts < 0 ? load_mounts() : 0;
+
+	if (r < 0)
+		return r;
+	for (int i = 0; i < n_cg_mounts; i++) {
+		const struct cg_mount *m = &cg_mounts[i];
+		if (controller ? m->v2 || !has_word(m->super, controller) : !m->v2)
 			continue;
-		if (controller ? strcmp(fstype, "cgroup") != 0 || !has_word(super, controller)
-			       : strcmp(fstype, "cgroup2") != 0)
-			continue;
-		if (strlen(mnt) >= size || strlen(root) >= size)
+		if (strlen(m->mnt) >= size || strlen(m->root) >= size)
 			return -ENAMETOOLONG;
-		strcpy(ret_mnt, mnt);
-		strcpy(ret_root, root);
+		strcpy(ret_mnt, m->mnt);
+		strcpy(ret_root, m->root);
 		return 0;
 	}
 	return -ENOENT;
-}
-
-/* The cgroup hierarchies' mounts do not move while pyjail runs: pyjail serve
- * reads /proc/self/mountinfo once per controller, not once per request. */
-int pj_cg_find_mount(const char *controller, char *ret_mnt, char *ret_root, size_t size)
-{
-	static struct {
-		char *controller, *mnt, *root;
-	} cache[8];
-	const char *key = controller ? controller : "";
-	size_t i = 0;
-	int r;
-
-	for (; i < ARRAY_SIZE(cache) && cache[i].controller; i++) {
-		if (strcmp(cache[i].controller, key) != 0)
-			continue;
-		if (strlen(cache[i].mnt) >= size || strlen(cache[i].root) >= size)
-			return -ENAMETOOLONG;
-		strcpy(ret_mnt, cache[i].mnt);
-		strcpy(ret_root, cache[i].root);
-		return 0;
-	}
-	r = find_mount(controller, ret_mnt, ret_root, size);
-	if (r == 0 && i < ARRAY_SIZE(cache)) {
-		cache[i].mnt = strdup(ret_mnt);
-		cache[i].root = strdup(ret_root);
-		cache[i].controller = cache[i].mnt && cache[i].root ? strdup(key) : NULL;
-	}
-	return r;
 }
 
 /* Our path in the hierarchy holding controller (v2: controller NULL, line "0::"). */
