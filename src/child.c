@@ -270,7 +270,7 @@ static __attribute__((noreturn)) void run_init(const struct pj_launch *l)
 
 	block_signals(&set);
 	/* Setup is over: the payload may run wherever pyjail's caller may. */
-	if (l->parent_cpu >= 0)
+	if (l->cpus_known)
 		(void)sched_setaffinity(0, sizeof(l->cpus), &l->cpus);
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		die(l->sync_fd, (pj_fail(&err, errno, "pipe"), &err), PJ_STAGE_EXEC);
@@ -305,20 +305,6 @@ static void rearm_pdeathsig(int sync_fd)
 		_exit(PJ_EXIT_SETUP);
 }
 
-/* A new task tends to start on its parent's CPU, and the parent then waits for
- * our unshare (a network namespace: half a millisecond) before it can write the
- * id maps and make the cgroup.  Leave that CPU to the parent while both work,
- * if the caller allows another; run_init() restores the caller's set. */
-static void keep_off_parent_cpu(const struct pj_launch *l)
-{
-	cpu_set_t set = l->cpus;
-
-	if (l->parent_cpu < 0 || CPU_COUNT(&set) < 2 || !CPU_ISSET(l->parent_cpu, &set))
-		return;
-	CPU_CLR(l->parent_cpu, &set);
-	(void)sched_setaffinity(0, sizeof(set), &set);
-}
-
 void pj_child_main(const struct pj_launch *launch)
 {
 	struct pj_launch copy = *launch, *l = &copy;
@@ -329,7 +315,6 @@ void pj_child_main(const struct pj_launch *launch)
 
 	/* If pyjail dies, so does the jail: PID 1's death takes the namespace down. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	keep_off_parent_cpu(l);
 	/* The costly namespaces (a network namespace above all) are made here, while
 	 * the parent writes our id maps, rather than inside its clone3. */
 	if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)

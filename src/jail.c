@@ -284,19 +284,34 @@ static int release(struct run *r)
 	return pj_sync_sendv(r->sync[0], &go, fds, n);
 }
 
+/* A new task starts on its parent's CPU, and would wait there while we write
+ * its id maps and make its cgroup, or make us wait through its unshare (a
+ * network namespace: half a millisecond) while the other CPU idles.  Send it to
+ * the caller's other CPUs at once, if there are any; init gives itself the
+ * caller's set back before the payload starts (child.c). */
+static void move_off_our_cpu(const struct run *r, pid_t pid)
+{
+	cpu_set_t set = r->l.cpus;
+
+	if (!r->l.cpus_known || CPU_COUNT(&set) < 2)
+		return;
+	CPU_CLR(sched_getcpu(), &set);
+	(void)sched_setaffinity(pid, sizeof(set), &set);
+}
+
 static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res, struct pj_err *err)
 {
 	struct pj_msg go = { .type = PJ_MSG_GO };
 	int pid, ret;
 
 	block_supervised_signals();
-	r->l.parent_cpu =
-		sched_getaffinity(0, sizeof(r->l.cpus), &r->l.cpus) == 0 ? sched_getcpu() : -1;
+	r->l.cpus_known = sched_getaffinity(0, sizeof(r->l.cpus), &r->l.cpus) == 0;
 	r->t_start = pj_now_ns();
 	pid = clone_jail(r, err);
 	if (pid < 0)
 		return pid;
 	res->t[PJ_T_CLONED] = pj_now_ns();
+	move_off_our_cpu(r, pid);
 	ret = pj_userns_write_maps(pid, p, err);
 	/* sync #1 */
 	if (ret >= 0)

@@ -21,10 +21,10 @@ struct pj_launch {
 	/* pyjail serve: the payload is the zygote (zygote.py), which gets this
 	 * socket as fd 3; init becomes the keeper (keeper.c).  -1 otherwise. */
 	int zygote_fd;
-	/* The parent's CPUs and the one it ran on at clone (-1: unknown): the
-	 * child keeps off that one while both work (child.c). */
+	/* The caller's CPUs, which init gives back to itself before the payload
+	 * starts: the parent kept it off its own CPU during setup (jail.c). */
 	cpu_set_t cpus;
-	int parent_cpu;
+	bool cpus_known;
 };
 
 struct pj_jail;
