@@ -1,10 +1,11 @@
 /* child.c: everything that happens inside the new namespaces, in order.
  *
  * PID 1 unshares its namespaces, waits for its id maps (sync #1), becomes the
- * inside user, builds the filesystem view, brings up loopback, waits to be in the
- * jail's cgroup (sync #2), sets rlimits, drops every capability, then forks the payload and stays behind as a small init: it reaps,
- * forwards signals and reports the payload's exec (sync #3) and wait status
- * (sync #4).  When the payload ends, init exits and the kernel kills whatever is
+ * inside user, brings up loopback, builds the filesystem view, waits for its
+ * cgroup and seccomp program (sync #2), joins the cgroup, sets rlimits, drops
+ * every capability, then vforks the payload and stays behind as a small init: it
+ * reaps, forwards signals and reports the payload's exec (sync #3) and wait
+ * status (sync #4).  When the payload ends, init exits and the kernel kills whatever is
  * left in the PID namespace.  Never writes to fd 2: that is the payload's stderr;
  * errors go up the sync socket.  The only file allowed to call _exit(). */
 #include "child.h"
