@@ -205,8 +205,8 @@ static int setup_dev(int root, const char *shm_opts, struct pj_err *err)
 	/* /dev is now our own empty tmpfs: its entries are made relative to it. */
 	for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
 		char host[32], target[32];
-		_cleanup_close_ int fd = openat(dev, devs[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-						0666);
+		_cleanup_close_ int fd =
+			openat(dev, devs[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 		if (fd < 0)
 			return pj_fail(err, errno, "create /dev/%s", devs[i]);
 		snprintf(host, sizeof(host), "/dev/%s", devs[i]);
