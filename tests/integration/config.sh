@@ -101,6 +101,6 @@ if [ "$(id -u)" = 0 ] && useradd --system --no-create-home --shell /bin/sh "$LOG
 	is "$(find /sys/fs/cgroup -maxdepth 7 -type d -name "pyjail-$(cat "$D/pid")-*" 2>/dev/null)" "" \
 		"root: ... and no cgroup is left"
 else
-	for i in 1 2 3; do skip "not root, or no useradd" "host_uid of a login account"; done
+	for _ in 1 2 3; do skip "not root, or no useradd" "host_uid of a login account"; done
 fi
 finish
