@@ -8,11 +8,14 @@
 
 int pj_caps_drop_all(bool inner_root, struct pj_err *err)
 {
-	/* The bounding set first: dropping it needs CAP_SETPCAP, which goes below. */
-	for (cap_value_t c = 0; CAP_IS_SUPPORTED(c); c++)
+	/* The bounding set first: dropping it needs CAP_SETPCAP, which goes below.
+	 * cap_max_bits() is probed once by libcap; CAP_IS_SUPPORTED would ask the
+	 * kernel again for every capability. */
+	for (cap_value_t c = 0; c < cap_max_bits(); c++)
 		if (cap_drop_bound(c) < 0)
 			return pj_fail(err, errno, "drop capability %d from the bounding set", c);
-	if (cap_reset_ambient() < 0 && errno != EINVAL)
+	/* One call; libcap's cap_reset_ambient() first asks about each capability. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return pj_fail(err, errno, "clear ambient capabilities");
 	/* uid 0 inside would get every capability back at execve. */
 	if (inner_root && prctl(PR_SET_SECUREBITS,
@@ -45,7 +48,7 @@ int pj_caps_zygote(struct pj_err *err)
 
 	if (!caps)
 		return pj_fail(err, errno, "cap_get_proc");
-	for (cap_value_t c = 0; CAP_IS_SUPPORTED(c); c++)
+	for (cap_value_t c = 0; c < cap_max_bits(); c++)
 		if (!is_zygote_cap(c) && cap_drop_bound(c) < 0)
 			r = pj_fail(err, errno, "drop capability %d from the bounding set", c);
 	/* Ambient capabilities must be inheritable first. */
