@@ -292,10 +292,12 @@ static int release(struct run *r)
 static void move_off_our_cpu(const struct run *r, pid_t pid)
 {
 	cpu_set_t set = r->l.cpus;
+	int cpu = sched_getcpu();
 
-	if (!r->l.cpus_known || CPU_COUNT(&set) < 2)
+	if (!r->l.cpus_known || CPU_COUNT(&set) < 2 || cpu < 0 || cpu >= CPU_SETSIZE ||
+	    !CPU_ISSET(cpu, &set))
 		return;
-	CPU_CLR(sched_getcpu(), &set);
+	CPU_CLR(cpu, &set);
 	(void)sched_setaffinity(pid, sizeof(set), &set);
 }
 
