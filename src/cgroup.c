@@ -283,7 +283,7 @@ static int remember_mount(const char *line)
 {
 	char root[4096], mnt[4096], fstype[64], super[1024];
 	const char *dash = strstr(line, " - ");
-	struct cg_mount *m = &cg_mounts[n_cg_mounts];
+	struct cg_mount *m;
 
 	/* mountinfo: id parent maj:min root mountpoint opts [optional...] - fstype source superopts */
 	if (!dash || sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2 ||
@@ -293,6 +293,7 @@ static int remember_mount(const char *line)
 		return 0;
 	if (n_cg_mounts == PJ_CG_MOUNTS)
 		return 0;
+	m = &cg_mounts[n_cg_mounts];
 	*m = (struct cg_mount){ strdup(mnt), strdup(root), strdup(super), fstype[6] == '2' };
 	if (!m->mnt || !m->root || !m->super)
 		return -ENOMEM;

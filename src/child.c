@@ -5,9 +5,10 @@
  * cgroup and seccomp program (sync #2), joins the cgroup, sets rlimits, drops
  * every capability, then vforks the payload and stays behind as a small init: it
  * reaps, forwards signals and reports the payload's exec (sync #3) and wait
- * status (sync #4).  When the payload ends, init exits and the kernel kills whatever is
- * left in the PID namespace.  Never writes to fd 2: that is the payload's stderr;
- * errors go up the sync socket.  The only file allowed to call _exit(). */
+ * status (sync #4).  When the payload ends, init exits and the kernel kills
+ * whatever is left in the PID namespace.  Never writes to fd 2: that is the
+ * payload's stderr; errors go up the sync socket.  The only file allowed to call
+ * _exit(). */
 #include "child.h"
 
 #include <fcntl.h>
@@ -271,7 +272,7 @@ static __attribute__((noreturn)) void run_init(const struct pj_launch *l)
 
 	block_signals(&set);
 	/* Setup is over: the payload may run wherever pyjail's caller may. */
-	if (l->cpus_known)
+	if (l->cpus_spread)
 		(void)sched_setaffinity(0, sizeof(l->cpus), &l->cpus);
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		die(l->sync_fd, (pj_fail(&err, errno, "pipe"), &err), PJ_STAGE_EXEC);

@@ -294,8 +294,7 @@ static void move_off_our_cpu(const struct run *r, pid_t pid)
 	cpu_set_t set = r->l.cpus;
 	int cpu = sched_getcpu();
 
-	if (!r->l.cpus_known || CPU_COUNT(&set) < 2 || cpu < 0 || cpu >= CPU_SETSIZE ||
-	    !CPU_ISSET(cpu, &set))
+	if (!r->l.cpus_spread || cpu < 0 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &set))
 		return;
 	CPU_CLR(cpu, &set);
 	(void)sched_setaffinity(pid, sizeof(set), &set);
@@ -307,7 +306,8 @@ static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
 	int pid, ret;
 
 	block_supervised_signals();
-	r->l.cpus_known = sched_getaffinity(0, sizeof(r->l.cpus), &r->l.cpus) == 0;
+	r->l.cpus_spread = sched_getaffinity(0, sizeof(r->l.cpus), &r->l.cpus) == 0 &&
+			   CPU_COUNT(&r->l.cpus) > 1;
 	r->t_start = pj_now_ns();
 	pid = clone_jail(r, err);
 	if (pid < 0)
@@ -340,7 +340,7 @@ static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
 	/* A child that already failed has closed its end: its error message is
 	 * waiting on the socket for the supervisor. */
 	(void)release(r);
-	res->t[PJ_T_CGROUP] = pj_now_ns();
+	res->t[PJ_T_RELEASED] = pj_now_ns();
 	return 0;
 }
 

@@ -3,7 +3,6 @@
 #define PJ_JAIL_H
 
 #include <sched.h>
-
 #include <stdbool.h>
 
 #include "cgroup.h"
@@ -21,10 +20,11 @@ struct pj_launch {
 	/* pyjail serve: the payload is the zygote (zygote.py), which gets this
 	 * socket as fd 3; init becomes the keeper (keeper.c).  -1 otherwise. */
 	int zygote_fd;
-	/* The caller's CPUs, which init gives back to itself before the payload
-	 * starts: the parent kept it off its own CPU during setup (jail.c). */
+	/* The caller's CPUs, when there are several: the parent keeps the child
+	 * off its own during setup (jail.c), and init gives itself the whole set
+	 * back before the payload starts. */
 	cpu_set_t cpus;
-	bool cpus_known;
+	bool cpus_spread;
 };
 
 struct pj_jail;

@@ -223,7 +223,7 @@ void pj_result_write_timings(FILE *out, const struct pj_result *r)
 		{ "prepare", PJ_T_PLANNED, PJ_T_PREPARED },
 		{ "clone", PJ_T_PREPARED, PJ_T_CLONED },
 		{ "maps", PJ_T_CLONED, PJ_T_GO },
-		{ "cgroup", PJ_T_GO, PJ_T_CGROUP },
+		{ "parent_setup", PJ_T_GO, PJ_T_RELEASED },
 		{ "unshare", PJ_T_CLONED, PJ_T_C_GO },
 		{ "ids", PJ_T_C_GO, PJ_T_C_IDS },
 		{ "net", PJ_T_C_IDS, PJ_T_C_NET },

@@ -40,7 +40,7 @@ enum pj_tpoint {
 	PJ_T_PREPARED, /* rootfs, binds, pipes (v2: the cgroup) ready */
 	PJ_T_CLONED,   /* clone3 returned */
 	PJ_T_GO,       /* id maps written, sync #1 sent */
-	PJ_T_CGROUP,   /* parent: host ids, seccomp, cgroup; sync #2 sent */
+	PJ_T_RELEASED, /* parent: host ids, seccomp, cgroup; sync #2 sent */
 	PJ_T_C_GO,     /* child: sync #1 received */
 	PJ_T_C_IDS,    /* child: inside ids taken */
 	PJ_T_C_NET,    /* child: hostname and loopback */
