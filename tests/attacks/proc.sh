@@ -5,14 +5,18 @@
 require_rootfs
 plan 27
 
-# Masked: replaced by the null device, or absent.  Skipped where this kernel
-# does not have the file at all (then there is nothing to mask).
+# kernel_has ENTRY NAME: whether this kernel has /proc/ENTRY; if not, the check
+# NAME is skipped (there is nothing to mask).
+kernel_has() {
+	[ -e "/proc/$1" ] && return 0
+	skip "this kernel has no /proc/$1" "$2"
+	return 1
+}
+
+# Masked: replaced by the null device, or absent.
 for f in kcore keys key-users timer_list sched_debug kallsyms kmsg latency_stats config.gz \
 	vmallocinfo pagetypeinfo kpagecount kpageflags kpagecgroup slabinfo; do
-	if [ ! -e /proc/$f ]; then
-		skip "this kernel has no /proc/$f" "/proc/$f masked"
-		continue
-	fi
+	kernel_has "$f" "/proc/$f masked" || continue
 	py 'import os, sys
 p = "/proc/" + sys.argv[1]
 try:
@@ -24,11 +28,9 @@ except FileNotFoundError:
 	like "$OUT" "^(null 0|absent 0)$" "/proc/$f is masked (the null device or absent)"
 done
 
-if [ -e /proc/sysrq-trigger ]; then
+if kernel_has sysrq-trigger "/proc/sysrq-trigger read-only"; then
 	py 'import os; print(bool(os.statvfs("/proc/sysrq-trigger").f_flag & os.ST_RDONLY))'
 	is "$OUT" True "/proc/sysrq-trigger is on a read-only mount"
-else
-	skip "this kernel has no /proc/sysrq-trigger" "/proc/sysrq-trigger read-only"
 fi
 
 py 'import os
@@ -42,10 +44,7 @@ done
 
 # Hidden directories: empty, read-only, and nothing can be made in them.
 for d in acpi asound scsi firmware tty/driver; do
-	if [ ! -e /proc/$d ]; then
-		skip "this kernel has no /proc/$d" "/proc/$d hidden"
-		continue
-	fi
+	kernel_has "$d" "/proc/$d hidden" || continue
 	py 'import os, sys
 p = "/proc/" + sys.argv[1]
 try:
