@@ -3,8 +3,10 @@
  * processes per user) and the record says "rlimit" (cpu_quota: "none"). */
 #include "cgroup.h"
 
+/* Nothing to leave: init reports the payload's end and goes (child.c). */
 static int none_create(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err)
 {
+	cg->init_may_leave = true;
 	return 0;
 }
 

@@ -39,6 +39,7 @@ struct v1 {
 	char path[H_N][4096];
 	char name[PJ_CG_NAME_MAX];
 	uint64_t base_oom, base_pids_max; /* counters when the cgroup was last recycled */
+	bool own; /* the parents are pyjail's own cgroups (no cgroup_parent) */
 };
 
 static bool wanted(const struct pj_config *cfg, int h)
@@ -75,6 +76,7 @@ static int open_parents(struct v1 *v, const struct pj_config *cfg, struct pj_err
 		}
 		if (r < 0)
 			continue;
+		v->own = own;
 		v->parent[h] = open(v->path[h], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		/* a configured parent that is missing is the admin's error, not a fallback */
 		if (v->parent[h] < 0 && errno == ENOENT && !own)
@@ -179,7 +181,8 @@ static void v1_destroy(struct pj_cgroup *cg)
 }
 
 /* The child joins by itself (pj_cgroup_join_self): open each jail cgroup's tasks
- * file now, while we may. */
+ * file now, while we may; and, where the parents are our own cgroups, theirs,
+ * for init to go back to at the end.  Without those, init stays and is waited for. */
 static int open_tasks(struct pj_cgroup *cg, struct v1 *v, struct pj_err *err)
 {
 	int n = 0;
@@ -190,8 +193,14 @@ static int open_tasks(struct pj_cgroup *cg, struct v1 *v, struct pj_err *err)
 		cg->self_fds[n] = openat(v->dir[h], "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (cg->self_fds[n] < 0)
 			return pj_fail(err, errno, "cgroup v1 %s: open tasks", ctrl[h]);
+		if (v->own)
+			cg->home_fds[n] =
+				openat(v->parent[h], "tasks", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 		n++;
 	}
+	cg->init_may_leave = v->own;
+	for (int i = 0; i < n; i++)
+		cg->init_may_leave &= cg->home_fds[i] >= 0;
 	return 0;
 }
 

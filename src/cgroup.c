@@ -39,8 +39,11 @@ static void close_self_fds(struct pj_cgroup *cg)
 	for (int i = 0; i < PJ_CG_MAX_SELF; i++) {
 		if (cg->self_fds[i] >= 0)
 			close(cg->self_fds[i]);
-		cg->self_fds[i] = -1;
+		if (cg->home_fds[i] >= 0)
+			close(cg->home_fds[i]);
+		cg->self_fds[i] = cg->home_fds[i] = -1;
 	}
+	cg->init_may_leave = false;
 }
 
 static int try_backends(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err)
@@ -76,7 +79,7 @@ int pj_cgroup_setup(const struct pj_config *cfg, struct pj_cgroup **ret, struct 
 	if (!cg)
 		return pj_fail(err, ENOMEM, "cgroup");
 	for (int i = 0; i < PJ_CG_MAX_SELF; i++)
-		cg->self_fds[i] = -1;
+		cg->self_fds[i] = cg->home_fds[i] = -1;
 	r = try_backends(cg, cfg, &why);
 	if (r >= 0) {
 		*ret = cg;

@@ -70,6 +70,15 @@ struct pj_cgroup {
 	/* v1: the jail's "tasks" files, opened for writing; the child joins by itself
 	 * by writing "0" into each (see pj_cgroup_join_self).  -1 when unused. */
 	int self_fds[PJ_CG_MAX_SELF];
+	/* v1: the tasks files of pyjail's own cgroups, where the jail's init was
+	 * born, one per self_fds entry: init goes back there once the payload and
+	 * all it started are gone, so that the jail's cgroups can be removed without
+	 * waiting for init's own exit (child.c).  -1 when unused. */
+	int home_fds[PJ_CG_MAX_SELF];
+	/* init may report the payload's end and leave: there is no cgroup to leave
+	 * (none), or home_fds cover every cgroup it joined.  False on v2 (moving a
+	 * process takes a global lock there) and under cgroup_parent. */
+	bool init_may_leave;
 	void *priv; /* backend state */
 	bool keep;  /* destroy only lets go: another process removes the cgroup */
 };

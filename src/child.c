@@ -6,7 +6,9 @@
  * every capability, then vforks the payload and stays behind as a small init: it
  * reaps, forwards signals and reports the payload's exec (sync #3) and wait
  * status (sync #4).  When the payload ends, init exits and the kernel kills
- * whatever is left in the PID namespace.  Never writes to fd 2: that is the
+ * whatever is left in the PID namespace; if nothing is, init first goes back to
+ * pyjail's cgroups (init_leave) so that pyjail need not wait for its exit.
+ * Never writes to fd 2: that is the
  * payload's stderr; errors go up the sync socket.  The only file allowed to call
  * _exit(). */
 #include "child.h"
@@ -58,15 +60,15 @@ static int set_rlimit(int res, uint64_t v, const char *name, struct pj_err *err)
 
 /* sync #2: the parent made the jail's cgroup and loaded the seccomp program
  * meanwhile.  Take the program, join the cgroup (v1: by writing our own "0" into
- * the tasks files it passed), then root a cgroup namespace there:
- * /proc/self/cgroup no longer shows the host's cgroup names, pyjail's pid among
- * them.  Returns the PJ_FALLBACK_* bits. */
+ * the tasks files it passed) and keep the way back out for init (PJ_GO_LEAVE),
+ * then root a cgroup namespace there: /proc/self/cgroup no longer shows the
+ * host's cgroup names, pyjail's pid among them.  Returns the PJ_FALLBACK_* bits. */
 static int enter_cgroup(struct pj_launch *l)
 {
 	struct pj_err err = { 0 };
 	struct pj_msg m;
 	int fds[PJ_SYNC_MAX_FDS], r;
-	unsigned n, first = 0;
+	unsigned n, first = 0, join;
 
 	if (pj_sync_recvv(l->sync_fd, &m, fds, PJ_SYNC_MAX_FDS, &n) != 1 || m.type != PJ_MSG_GO)
 		_exit(PJ_EXIT_SETUP);
@@ -75,8 +77,15 @@ static int enter_cgroup(struct pj_launch *l)
 			_exit(PJ_EXIT_SETUP);
 		l->seccomp_fd = fds[first++];
 	}
-	r = pj_cgroup_join_self(fds + first, n - first, &err);
-	for (unsigned i = first; i < n; i++)
+	join = n - first;
+	if (m.value & PJ_GO_LEAVE) {
+		join /= 2;
+		l->may_leave = true;
+		l->n_home = join;
+		memcpy(l->home_fds, fds + first + join, join * sizeof(int));
+	}
+	r = pj_cgroup_join_self(fds + first, join, &err);
+	for (unsigned i = first; i < first + join; i++)
 		close(fds[i]);
 	if (r < 0)
 		die(l->sync_fd, &err, PJ_STAGE_CGROUP);
@@ -226,6 +235,35 @@ static void report_exec(const struct pj_launch *l, int status_r)
 	(void)pj_sync_send(l->sync_fd, &m, -1);
 }
 
+/* The payload is gone.  If nothing else of the jail is (every orphan is
+ * reparented to init: no child left means no process left), init goes back to
+ * the cgroups it was born in and says so with the payload's status, which it
+ * sends with the CPU time and memory of everything it reaped.  pyjail may then
+ * remove the jail's cgroups and return at once, while init's exit tears the
+ * namespaces down.  Otherwise init's exit kills what is left and pyjail waits
+ * for it, as when init is killed. */
+static void init_leave(const struct pj_launch *l, struct pj_msg *m)
+{
+	struct rusage ru;
+	pid_t r;
+
+	while ((r = waitpid(-1, NULL, WNOHANG | __WALL)) > 0)
+		;
+	if (!l->may_leave || r == 0 || errno != ECHILD)
+		return;
+	for (unsigned i = 0; i < l->n_home; i++)
+		if (pwrite(l->home_fds[i], "0", 1, 0) != 1)
+			return;
+	if (getrusage(RUSAGE_CHILDREN, &ru) < 0)
+		return;
+	m->t[PJ_STATUS_T_FLAGS] |= PJ_STATUS_LEFT;
+	m->t[PJ_STATUS_T_UTIME_US] = (unsigned long long)ru.ru_utime.tv_sec * 1000000ULL +
+				     (unsigned long long)ru.ru_utime.tv_usec;
+	m->t[PJ_STATUS_T_STIME_US] = (unsigned long long)ru.ru_stime.tv_sec * 1000000ULL +
+				     (unsigned long long)ru.ru_stime.tv_usec;
+	m->t[PJ_STATUS_T_MAXRSS_KB] = (unsigned long long)ru.ru_maxrss;
+}
+
 /* Reap everything; forward signals; sync #4 when the payload is gone. */
 static __attribute__((noreturn)) void init_loop(const struct pj_launch *l, pid_t pid,
 						const sigset_t *set)
@@ -244,6 +282,7 @@ static __attribute__((noreturn)) void init_loop(const struct pj_launch *l, pid_t
 		while ((dead = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
 			if (dead == pid) {
 				struct pj_msg m = { .type = PJ_MSG_STATUS, .value = status };
+				init_leave(l, &m);
 				(void)pj_sync_send(l->sync_fd, &m, -1);
 				_exit(0);
 			}

@@ -260,12 +260,16 @@ static void block_supervised_signals(void)
 }
 
 /* sync #2: the cgroup is ready.  The child gets the seccomp program, the v1
- * tasks files to join by itself (pj_cgroup_join_self) and which limits its
- * rlimits must stand in for. */
+ * tasks files to join by itself (pj_cgroup_join_self), those to leave by at the
+ * end (not pyjail serve's keeper: it stays), and which limits its rlimits must
+ * stand in for. */
+_Static_assert(1 + 2 * PJ_CG_MAX_SELF <= PJ_SYNC_MAX_FDS, "sync #2 carries all its fds");
+
 static int release(struct run *r)
 {
 	struct pj_msg go = { .type = PJ_MSG_GO };
-	int fds[1 + PJ_CG_MAX_SELF];
+	bool leave = r->cg->init_may_leave && r->l.zygote_fd < 0;
+	int fds[1 + 2 * PJ_CG_MAX_SELF];
 	unsigned n = 0;
 
 	if (r->l.seccomp_fd >= 0) {
@@ -281,6 +285,12 @@ static int release(struct run *r)
 	for (int i = 0; i < PJ_CG_MAX_SELF; i++)
 		if (r->cg->self_fds[i] >= 0)
 			fds[n++] = r->cg->self_fds[i];
+	if (leave) {
+		go.value |= PJ_GO_LEAVE;
+		for (int i = 0; i < PJ_CG_MAX_SELF; i++)
+			if (r->cg->self_fds[i] >= 0)
+				fds[n++] = r->cg->home_fds[i];
+	}
 	return pj_sync_sendv(r->sync[0], &go, fds, n);
 }
 

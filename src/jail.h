@@ -25,6 +25,11 @@ struct pj_launch {
 	 * back before the payload starts. */
 	cpu_set_t cpus;
 	bool cpus_spread;
+	/* The child's, from sync #2: pyjail's own cgroups' tasks files (child.c
+	 * init_leave), and whether init may report the payload's end and go. */
+	int home_fds[PJ_CG_MAX_SELF];
+	unsigned n_home;
+	bool may_leave;
 };
 
 struct pj_jail;

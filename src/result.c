@@ -247,5 +247,5 @@ void pj_result_write_timings(FILE *out, const struct pj_result *r)
 	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
 		fprintf(out, "%s\"%s\":%lld", i ? "," : "", phases[i].name,
 			span_us(r, phases[i].from, phases[i].to));
-	fprintf(out, ",\"rss_kb\":%ld}\n", rss_kb);
+	fprintf(out, ",\"rss_kb\":%ld,\"init_waited\":%d}\n", rss_kb, r->init_waited);
 }

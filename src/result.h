@@ -47,7 +47,7 @@ enum pj_tpoint {
 	PJ_T_C_MOUNTS, /* child: new root built and entered */
 	PJ_T_C_CAPS,   /* child: rlimits, capabilities dropped */
 	PJ_T_RUNNING,  /* sync #2: the program was exec'd */
-	PJ_T_EXITED,   /* the jail's init is gone */
+	PJ_T_EXITED,   /* the jail is gone (or only its init, out of its cgroups, exiting) */
 	PJ_T_REPORTED, /* the result was written */
 	PJ_T_END,      /* cgroup and fds cleaned up */
 	PJ_T_N
@@ -60,6 +60,7 @@ struct pj_result {
 	int signal;    /* 0: none */
 	bool stdout_truncated, stderr_truncated;
 	bool pids_limit_hit;
+	bool init_waited; /* --timings: the parent waited for init's exit (sync.h) */
 	uint64_t wall_ms, cpu_ms, peak_memory_bytes;
 	struct pj_buf out, err; /* captured output (--json) */
 	struct pj_denied denied;

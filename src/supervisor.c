@@ -111,6 +111,21 @@ static void pump(struct state *s, int slot)
 
 static void reporter_done(struct state *s);
 
+/* init is alone, out of the jail's cgroups and exiting (sync.h, PJ_STATUS_LEFT):
+ * what waitid would have said of its children comes with the message. */
+static struct timeval usec_tv(unsigned long long us)
+{
+	return (struct timeval){ (time_t)(us / 1000000ULL), (suseconds_t)(us % 1000000ULL) };
+}
+
+static void init_left(struct state *s, const struct pj_msg *m)
+{
+	s->ru.ru_utime = usec_tv(m->t[PJ_STATUS_T_UTIME_US]);
+	s->ru.ru_stime = usec_tv(m->t[PJ_STATUS_T_STIME_US]);
+	s->ru.ru_maxrss = (long)m->t[PJ_STATUS_T_MAXRSS_KB];
+	reporter_done(s);
+}
+
 static void on_sync(struct state *s)
 {
 	struct pj_msg m;
@@ -149,9 +164,11 @@ static void on_sync(struct state *s)
 		s->got_status = true;
 		s->payload_status = m.value;
 		/* A prepared jail's reporter has nothing left to say: its own exit need
-		 * not be waited for. */
+		 * not be waited for; nor that of an init that left. */
 		if (s->w->foreign && !s->init_gone)
 			reporter_done(s);
+		else if ((m.t[PJ_STATUS_T_FLAGS] & PJ_STATUS_LEFT) && !s->init_gone)
+			init_left(s, &m);
 		break;
 	case PJ_MSG_NOTIFY_FD:
 		if (fd >= 0 && s->pfd[S_NOTIFY].fd < 0) {
@@ -219,8 +236,10 @@ static void on_init_exit(struct state *s)
 	/* init's last messages (sync #4) are queued before it exits: read them all. */
 	while (s->pfd[S_SYNC].fd >= 0 && poll(&s->pfd[S_SYNC], 1, 0) > 0 && !s->init_gone)
 		on_sync(s);
-	if (!s->init_gone)
+	if (!s->init_gone) {
+		s->res->init_waited = true;
 		reporter_done(s);
+	}
 }
 
 static int open_fds(struct state *s, struct pj_err *err)

@@ -5,7 +5,9 @@
  *   sync #1  parent -> child: id maps written, go on (PJ_MSG_GO)
  *   sync #2  parent -> child: in the jail's cgroup, the payload may start (PJ_MSG_GO)
  *   sync #3  child -> parent: payload exec'd (PJ_MSG_RUNNING) or setup failed (PJ_MSG_ERROR)
- *   sync #4  child -> parent: the payload's wait status (PJ_MSG_STATUS)
+ *   sync #4  child -> parent: the payload's wait status (PJ_MSG_STATUS); with
+ *            PJ_STATUS_LEFT, nothing of the jail is left but init, which is out
+ *            of its cgroups and exiting: the parent need not wait for it
  * Between #1 and #2 the two sides work at once: the child builds its mounts while
  * the parent attaches it to the cgroup (on cgroup v1 that waits on a kernel lock).
  * The payload may also pass the seccomp listener (PJ_MSG_NOTIFY_FD, with SCM_RIGHTS). */
@@ -30,16 +32,27 @@ enum pj_msg_type {
 };
 
 /* PJ_MSG_GO #2's value: limits no cgroup enforces, for which rlimits stand in,
- * and whether its first fd is the seccomp program (the rest: cgroup files). */
+ * and whether its first fd is the seccomp program.  The rest are the jail's
+ * cgroup tasks files; with PJ_GO_LEAVE, followed by as many of pyjail's own,
+ * and init may leave at the end (PJ_STATUS_LEFT). */
 #define PJ_FALLBACK_MEMORY 1
 #define PJ_FALLBACK_PIDS 2
 #define PJ_FALLBACK_CPU 4
 #define PJ_GO_SECCOMP 8
+#define PJ_GO_LEAVE 16
+
+/* PJ_MSG_STATUS's t[]: flags, then (with PJ_STATUS_LEFT) the jail's processes'
+ * user and system CPU time and largest resident set, which the parent would
+ * otherwise take from init's wait status.  (zygote.py mirrors this struct's
+ * layout: no field is added for them.) */
+enum { PJ_STATUS_T_FLAGS, PJ_STATUS_T_UTIME_US, PJ_STATUS_T_STIME_US, PJ_STATUS_T_MAXRSS_KB };
+#define PJ_STATUS_LEFT 1ULL
 
 struct pj_msg {
 	enum pj_msg_type type;
 	int value;               /* wait status for PJ_MSG_STATUS */
-	unsigned long long t[8]; /* PJ_MSG_TIMES: child-side timestamps (ns, CLOCK_MONOTONIC) */
+	unsigned long long t[8]; /* PJ_MSG_TIMES: child-side timestamps (ns, CLOCK_MONOTONIC);
+				  * PJ_MSG_STATUS: PJ_STATUS_T_* */
 	struct pj_err err;       /* PJ_MSG_ERROR */
 };
 

@@ -626,6 +626,7 @@ def ratios_of(launch, who="pyjail"):
 def summarize_breakdown(raw, slots):
     """Median of every key pyjail --timings reported, per workload."""
     by_wl, rss = {}, []
+    not_phases = ("rss_kb", "init_waited")
     for c, wl in slots:
         if not isinstance(c, PyjailTimings):
             continue
@@ -633,10 +634,13 @@ def summarize_breakdown(raw, slots):
         rss += [r["rss_kb"] for r in runs if "rss_kb" in r]
         keys = []
         for r in runs:
-            keys += [k for k in r if k not in keys and k != "rss_kb"]
+            keys += [k for k in r if k not in keys and k not in not_phases]
         if runs:
+            waited = [r["init_waited"] for r in runs if "init_waited" in r]
             by_wl[wl.name] = {"runs": len(runs), "median_us": {
-                k: statistics.median([r[k] for r in runs if k in r]) for k in keys}}
+                k: statistics.median([r[k] for r in runs if k in r]) for k in keys},
+                # the share of runs in which pyjail waited for the jail's init to exit
+                "init_waited": sum(waited) / len(waited) if waited else None}
     out = {"available": bool(by_wl), "workloads": by_wl}
     if rss:
         out["rss_kb"] = {"median": statistics.median(rss), "max": max(rss)}
@@ -740,6 +744,8 @@ def print_pyjail(res, p):
                               for w in wls))
     wall = [res["launch"][w].get("pyjail+timings", {}).get("median_ms") for w in wls]
     p(f"{'(bench wall clock)':22}" + "".join(f"{fmt(x and x * 1000, 0):>10}" for x in wall))
+    waited = [b["workloads"][w].get("init_waited") for w in wls]
+    p(f"{'(init waited for, %)':22}" + "".join(f"{fmt(x and x * 100, 0):>10}" for x in waited))
 
 
 # ---------------------------------------------------------------- main

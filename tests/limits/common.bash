@@ -133,23 +133,6 @@ def get(path):
     return json.dumps(v) if isinstance(v, bool) or v is None else str(v)
 print("/".join(get(p) for p in sys.argv[1:]))' "$@" 2>/dev/null
 }
-# Compare numbers with awk: cmp_ok GOT OP WANT NAME
-# OP is awk's (< <= == != >= >) or test's (-lt -le -eq -ne -ge -gt); anything else
-# fails the check rather than passing it as an awk expression would.
-cmp_ok() { # a op b name
-	local op
-	case $2 in
-	'<' | '<=' | '==' | '!=' | '>=' | '>') op=$2 ;;
-	-lt) op='<' ;; -le) op='<=' ;; -eq) op='==' ;; -ne) op='!=' ;; -ge) op='>=' ;; -gt) op='>' ;;
-	*) op=BAD ;;
-	esac
-	if [ "$op" != BAD ] && [ -n "$1" ] && awk -v a="$1" -v b="$3" "BEGIN { exit !(a+0 $op b+0) }"; then
-		_report 0 "$4"
-	else
-		_report 1 "$4" "got: $1, want $2 $3"
-	fi
-}
-
 done_testing() {
 	plan "$_tap_n"
 	finish
