@@ -8,9 +8,8 @@
  * status (sync #4).  When the payload ends, init exits and the kernel kills
  * whatever is left in the PID namespace; if nothing is, init first goes back to
  * pyjail's cgroups (init_leave) so that pyjail need not wait for its exit.
- * Never writes to fd 2: that is the
- * payload's stderr; errors go up the sync socket.  The only file allowed to call
- * _exit(). */
+ * Never writes to fd 2: that is the payload's stderr; errors go up the sync
+ * socket.  The only file allowed to call _exit(). */
 #include "child.h"
 
 #include <fcntl.h>
@@ -242,6 +241,11 @@ static void report_exec(const struct pj_launch *l, int status_r)
  * remove the jail's cgroups and return at once, while init's exit tears the
  * namespaces down.  Otherwise init's exit kills what is left and pyjail waits
  * for it, as when init is killed. */
+static unsigned long long tv_us(struct timeval tv)
+{
+	return (unsigned long long)tv.tv_sec * 1000000ULL + (unsigned long long)tv.tv_usec;
+}
+
 static void init_leave(const struct pj_launch *l, struct pj_msg *m)
 {
 	struct rusage ru;
@@ -257,10 +261,8 @@ static void init_leave(const struct pj_launch *l, struct pj_msg *m)
 	if (getrusage(RUSAGE_CHILDREN, &ru) < 0)
 		return;
 	m->t[PJ_STATUS_T_FLAGS] |= PJ_STATUS_LEFT;
-	m->t[PJ_STATUS_T_UTIME_US] = (unsigned long long)ru.ru_utime.tv_sec * 1000000ULL +
-				     (unsigned long long)ru.ru_utime.tv_usec;
-	m->t[PJ_STATUS_T_STIME_US] = (unsigned long long)ru.ru_stime.tv_sec * 1000000ULL +
-				     (unsigned long long)ru.ru_stime.tv_usec;
+	m->t[PJ_STATUS_T_UTIME_US] = tv_us(ru.ru_utime);
+	m->t[PJ_STATUS_T_STIME_US] = tv_us(ru.ru_stime);
 	m->t[PJ_STATUS_T_MAXRSS_KB] = (unsigned long long)ru.ru_maxrss;
 }
 

@@ -3,13 +3,14 @@
  * One message per datagram; errors travel as a whole struct pj_err.  Sync
  * points are numbered the same on both sides:
  *   sync #1  parent -> child: id maps written, go on (PJ_MSG_GO)
- *   sync #2  parent -> child: in the jail's cgroup, the payload may start (PJ_MSG_GO)
+ *   sync #2  parent -> child: the seccomp program and the cgroup to join; the
+ *            payload may start (PJ_MSG_GO)
  *   sync #3  child -> parent: payload exec'd (PJ_MSG_RUNNING) or setup failed (PJ_MSG_ERROR)
  *   sync #4  child -> parent: the payload's wait status (PJ_MSG_STATUS); with
  *            PJ_STATUS_LEFT, nothing of the jail is left but init, which is out
  *            of its cgroups and exiting: the parent need not wait for it
  * Between #1 and #2 the two sides work at once: the child builds its mounts while
- * the parent attaches it to the cgroup (on cgroup v1 that waits on a kernel lock).
+ * the parent checks the host ids, loads the seccomp program and makes the cgroup.
  * The payload may also pass the seccomp listener (PJ_MSG_NOTIFY_FD, with SCM_RIGHTS). */
 #ifndef PJ_SYNC_H
 #define PJ_SYNC_H
