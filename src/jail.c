@@ -30,7 +30,8 @@
 #include "util.h"
 
 /* Only the user and PID namespaces come with clone3: the child unshares the
- * others itself (child.c), on the other CPU, while we write its id maps. */
+ * others itself (child.c), on the other CPU, once its id maps are written,
+ * while we make its cgroup. */
 #define PJ_NS_FLAGS (CLONE_NEWUSER | CLONE_NEWPID)
 
 #define PJ_ROOTFS_MARKER "etc/pyjail-rootfs"
@@ -294,11 +295,11 @@ static int release(struct run *r)
 	return pj_sync_sendv(r->sync[0], &go, fds, n);
 }
 
-/* A new task starts on its parent's CPU, and would wait there while we write
- * its id maps and make its cgroup, or make us wait through its unshare (a
- * network namespace: half a millisecond) while the other CPU idles.  Send it to
- * the caller's other CPUs at once, if there are any; init gives itself the
- * caller's set back before the payload starts (child.c). */
+/* A new task starts on its parent's CPU, and here it mostly runs first: its
+ * unshare (a network namespace: half a millisecond) would hold our CPU while
+ * the other idles.  The child therefore waits for sync #1 before anything else,
+ * and we send it to the caller's other CPUs meanwhile, if there are any; init
+ * gives itself the caller's set back before the payload starts (child.c). */
 static void move_off_our_cpu(const struct run *r, pid_t pid)
 {
 	cpu_set_t set = r->l.cpus;

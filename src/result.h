@@ -41,7 +41,7 @@ enum pj_tpoint {
 	PJ_T_CLONED,   /* clone3 returned */
 	PJ_T_GO,       /* id maps written, sync #1 sent */
 	PJ_T_RELEASED, /* parent: host ids, seccomp, cgroup; sync #2 sent */
-	PJ_T_C_GO,     /* child: sync #1 received */
+	PJ_T_C_GO,     /* child: sync #1 received, namespaces unshared */
 	PJ_T_C_IDS,    /* child: inside ids taken */
 	PJ_T_C_NET,    /* child: hostname and loopback */
 	PJ_T_C_MOUNTS, /* child: new root built and entered */

@@ -9,8 +9,10 @@
  *   sync #4  child -> parent: the payload's wait status (PJ_MSG_STATUS); with
  *            PJ_STATUS_LEFT, nothing of the jail is left but init, which is out
  *            of its cgroups and exiting: the parent need not wait for it
- * Between #1 and #2 the two sides work at once: the child builds its mounts while
- * the parent checks the host ids, loads the seccomp program and makes the cgroup.
+ * The child waits for #1 before it unshares anything (jail.c, move_off_our_cpu).
+ * Between #1 and #2 the two sides work at once: the child unshares and builds
+ * its mounts while the parent checks the host ids, loads the seccomp program
+ * and makes the cgroup.
  * The payload may also pass the seccomp listener (PJ_MSG_NOTIFY_FD, with SCM_RIGHTS). */
 #ifndef PJ_SYNC_H
 #define PJ_SYNC_H
