@@ -1,11 +1,11 @@
 /* child.c: everything that happens inside the new namespaces, in order.
  *
- * PID 1 waits for its id maps (sync #1), unshares its namespaces, becomes the
- * inside user, brings up loopback, builds the filesystem view, waits for its
- * cgroup and seccomp program (sync #2), joins the cgroup, sets rlimits, drops
- * every capability, then vforks the payload and stays behind as a small init: it
- * reaps, forwards signals and reports the payload's exec (sync #3) and wait
- * status (sync #4).  When the payload ends, init exits and the kernel kills
+ * PID 1 waits to be moved to another CPU (sync #0), unshares its namespaces,
+ * waits for its id maps (sync #1), becomes the inside user, brings up
+ * loopback, builds the filesystem view, waits for its cgroup and seccomp
+ * program (sync #2), joins the cgroup, sets rlimits, drops every capability,
+ * then vforks the payload and stays behind as a small init: it reaps, forwards
+ * signals and reports the payload's exec (sync #3) and wait status (sync #4).  When the payload ends, init exits and the kernel kills
  * whatever is left in the PID namespace; if nothing is, init first goes back to
  * pyjail's cgroups (init_leave) so that pyjail need not wait for its exit.
  * Never writes to fd 2: that is the payload's stderr; errors go up the sync
@@ -358,17 +358,19 @@ void pj_child_main(const struct pj_launch *launch)
 
 	/* If pyjail dies, so does the jail: PID 1's death takes the namespace down. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	/* sync #1: wait for the id maps; EOF means the parent is gone.  Waiting
-	 * before anything else also hands the CPU straight back: a new task starts
-	 * on its parent's CPU and mostly runs first, and the parent must move us to
-	 * another CPU (jail.c) before our unshare holds this one. */
+	/* sync #0: hand the CPU straight back.  A new task starts on its parent's
+	 * CPU and mostly runs first; the parent must move us to another CPU
+	 * (jail.c) before our unshare holds this one.  EOF: the parent is gone. */
 	if (pj_sync_recv(l->sync_fd, &m, NULL) != 1 || m.type != PJ_MSG_GO)
 		_exit(PJ_EXIT_SETUP);
 	/* The costly namespaces (a network namespace above all) are made here, while
-	 * the parent checks ids, loads seccomp and makes the cgroup, rather than
-	 * inside its clone3. */
+	 * the parent writes our id maps and makes the cgroup, rather than inside its
+	 * clone3. */
 	if (unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
 		die(l->sync_fd, (pj_fail(&err, errno, "unshare"), &err), PJ_STAGE_CLONE);
+	/* sync #1: wait for the id maps. */
+	if (pj_sync_recv(l->sync_fd, &m, NULL) != 1 || m.type != PJ_MSG_GO)
+		_exit(PJ_EXIT_SETUP);
 	times.t[0] = pj_now_ns();
 	/* Before anything else: keep the payload (same uid) out of /proc/1. */
 	prctl(PR_SET_DUMPABLE, 0);

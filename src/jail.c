@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -30,8 +31,8 @@
 #include "util.h"
 
 /* Only the user and PID namespaces come with clone3: the child unshares the
- * others itself (child.c), on the other CPU, once its id maps are written,
- * while we make its cgroup. */
+ * others itself (child.c), on the other CPU, while we write its id maps and
+ * make its cgroup. */
 #define PJ_NS_FLAGS (CLONE_NEWUSER | CLONE_NEWPID)
 
 #define PJ_ROOTFS_MARKER "etc/pyjail-rootfs"
@@ -297,7 +298,7 @@ static int release(struct run *r)
 
 /* A new task starts on its parent's CPU, and here it mostly runs first: its
  * unshare (a network namespace: half a millisecond) would hold our CPU while
- * the other idles.  The child therefore waits for sync #1 before anything else,
+ * the other idles.  The child therefore waits for sync #0 before anything else,
  * and we send it to the caller's other CPUs meanwhile, if there are any; init
  * gives itself the caller's set back before the payload starts (child.c). */
 static void move_off_our_cpu(const struct run *r, pid_t pid)
@@ -309,6 +310,16 @@ static void move_off_our_cpu(const struct run *r, pid_t pid)
 		return;
 	CPU_CLR(cpu, &set);
 	(void)sched_setaffinity(pid, sizeof(set), &set);
+}
+
+/* The maps cannot be written to a child that died: say why it did, if it said. */
+static void prefer_child_error(int sync_fd, struct pj_err *err)
+{
+	struct pollfd p = { .fd = sync_fd, .events = POLLIN };
+	struct pj_msg m;
+
+	if (poll(&p, 1, 0) == 1 && pj_sync_recv(sync_fd, &m, NULL) == 1 && m.type == PJ_MSG_ERROR)
+		*err = m.err;
 }
 
 static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res, struct pj_err *err)
@@ -325,7 +336,11 @@ static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
 		return pid;
 	res->t[PJ_T_CLONED] = pj_now_ns();
 	move_off_our_cpu(r, pid);
+	/* sync #0: moved; the child unshares while we write its id maps */
+	(void)pj_sync_send(r->sync[0], &go, -1);
 	ret = pj_userns_write_maps(pid, p, err);
+	if (ret < 0)
+		prefer_child_error(r->sync[0], err);
 	/* sync #1 */
 	if (ret >= 0)
 		(void)pj_sync_send(r->sync[0], &go, -1);

@@ -2,6 +2,7 @@
  *
  * One message per datagram; errors travel as a whole struct pj_err.  Sync
  * points are numbered the same on both sides:
+ *   sync #0  parent -> child: moved to another CPU, unshare (PJ_MSG_GO)
  *   sync #1  parent -> child: id maps written, go on (PJ_MSG_GO)
  *   sync #2  parent -> child: the seccomp program and the cgroup to join; the
  *            payload may start (PJ_MSG_GO)
@@ -9,10 +10,10 @@
  *   sync #4  child -> parent: the payload's wait status (PJ_MSG_STATUS); with
  *            PJ_STATUS_LEFT, nothing of the jail is left but init, which is out
  *            of its cgroups and exiting: the parent need not wait for it
- * The child waits for #1 before it unshares anything (jail.c, move_off_our_cpu).
- * Between #1 and #2 the two sides work at once: the child unshares and builds
- * its mounts while the parent checks the host ids, loads the seccomp program
- * and makes the cgroup.
+ * The child waits for #0 before anything else (jail.c, move_off_our_cpu).
+ * Between #0 and #2 the two sides work at once: the child unshares and builds
+ * its mounts while the parent writes the id maps, checks the host ids, loads
+ * the seccomp program and makes the cgroup.
  * The payload may also pass the seccomp listener (PJ_MSG_NOTIFY_FD, with SCM_RIGHTS). */
 #ifndef PJ_SYNC_H
 #define PJ_SYNC_H
