@@ -25,12 +25,21 @@ for mode in $(limit_modes); do
 	fi
 
 	# The whole jail is one budget: two processes of 40 MiB each do not fit in 64M.
+	# The child holds its 40 MiB until the parent has allocated its own: without
+	# that, a child that ran to its exit first would free them in time.
 	pj_in "$mode" --json --memory 64M -c '
 import os, sys
+ready_r, ready_w = os.pipe()
+done_r, done_w = os.pipe()
 pid = os.fork()
-b = bytearray(40 << 20)
 if pid == 0:
+    b = bytearray(40 << 20)
+    os.write(ready_w, b"x")
+    os.read(done_r, 1)
     os._exit(0)
+os.read(ready_r, 1)
+b = bytearray(40 << 20)
+os.write(done_w, b"x")
 _, st = os.waitpid(pid, 0)
 print("both", st)
 sys.exit(0 if st == 0 else 1)'
