@@ -1,9 +1,10 @@
 /* child.c: everything that happens inside the new namespaces, in order.
  *
  * PID 1 waits to be moved to another CPU (sync #0), unshares its namespaces,
- * waits for its id maps (sync #1), becomes the inside user, brings up
- * loopback, builds the filesystem view, waits for its cgroup and seccomp
- * program (sync #2), joins the cgroup, sets rlimits, drops every capability,
+ * waits for its id maps (sync #1), becomes the inside user, builds the
+ * filesystem view, waits for its cgroup and seccomp program (sync #2), joins
+ * the cgroup, brings up loopback unless pyjail did, sets rlimits, drops every
+ * capability,
  * then vforks the payload and stays behind as a small init: it reaps, forwards
  * signals and reports the payload's exec (sync #3) and wait status (sync #4).  When the payload ends, init exits and the kernel kills
  * whatever is left in the PID namespace; if nothing is, init first goes back to
@@ -380,13 +381,14 @@ void pj_child_main(const struct pj_launch *launch)
 	times.t[1] = pj_now_ns();
 	if (sethostname(p->cfg->hostname, strlen(p->cfg->hostname)) < 0)
 		die(l->sync_fd, (pj_fail(&err, errno, "sethostname"), &err), PJ_STAGE_NET);
-	if (pj_net_setup_loopback(&err) < 0)
-		die(l->sync_fd, &err, PJ_STAGE_NET);
 	times.t[2] = pj_now_ns();
 	if (pj_mounts_setup(l, &err) < 0)
 		die(l->sync_fd, &err, PJ_STAGE_MOUNTS);
 	times.t[3] = pj_now_ns();
 	fallback = enter_cgroup(l);
+	/* As root, pyjail did it meanwhile (net.c); otherwise, or if that failed, here. */
+	if (!(fallback & PJ_GO_LOOPBACK) && pj_net_setup_loopback(&err) < 0)
+		die(l->sync_fd, &err, PJ_STAGE_NET);
 	if (setup_rlimits(l, fallback, &err) < 0)
 		die(l->sync_fd, &err, PJ_STAGE_CAPS);
 	/* A new session: no controlling terminal to push input into (TIOCSTI). */

@@ -23,6 +23,7 @@
 
 #include "cgroup.h"
 #include "child.h"
+#include "net.h"
 #include "result.h"
 #include "seccomp.h"
 #include "supervisor.h"
@@ -158,6 +159,7 @@ struct run {
 	int sync[2], out[2], err[2];
 	int pidfd;
 	struct pj_cgroup *cg;
+	bool lo_up; /* we brought up the jail's loopback */
 	unsigned long long t_start;
 	int ctl_fd; /* pyjail serve's cold path: the client */
 	int (*on_ctl)(void *arg);
@@ -274,6 +276,8 @@ static int release(struct run *r)
 	int fds[1 + 2 * PJ_CG_MAX_SELF];
 	unsigned n = 0;
 
+	if (r->lo_up)
+		go.value |= PJ_GO_LOOPBACK;
 	if (r->l.seccomp_fd >= 0) {
 		go.value |= PJ_GO_SECCOMP;
 		fds[n++] = r->l.seccomp_fd;
@@ -356,6 +360,13 @@ static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
 		ret = pj_cgroup_setup(p->cfg, &r->cg, err);
 		if (ret >= 0)
 			ret = pj_cgroup_attach(r->cg, pid, err);
+	}
+	/* By now the child has mostly made its network namespace, and we are
+	 * early: take loopback off its path. */
+	if (ret >= 0 && p->as_root) {
+		int up = pj_net_setup_loopback_of(pid, err);
+		r->lo_up = up > 0;
+		ret = up < 0 ? up : 0;
 	}
 	if (ret < 0) {
 		syscall(SYS_pidfd_send_signal, r->pidfd, SIGKILL, NULL, 0);

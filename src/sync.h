@@ -36,14 +36,16 @@ enum pj_msg_type {
 };
 
 /* PJ_MSG_GO #2's value: limits no cgroup enforces, for which rlimits stand in,
- * and whether its first fd is the seccomp program.  The rest are the jail's
- * cgroup tasks files; with PJ_GO_LEAVE, followed by as many of pyjail's own,
- * and init may leave at the end (PJ_STATUS_LEFT). */
+ * whether its first fd is the seccomp program, and whether loopback is up
+ * already.  The rest are the jail's cgroup tasks files; with PJ_GO_LEAVE,
+ * followed by as many of pyjail's own, and init may leave at the end
+ * (PJ_STATUS_LEFT). */
 #define PJ_FALLBACK_MEMORY 1
 #define PJ_FALLBACK_PIDS 2
 #define PJ_FALLBACK_CPU 4
 #define PJ_GO_SECCOMP 8
 #define PJ_GO_LEAVE 16
+#define PJ_GO_LOOPBACK 32 /* pyjail brought up the jail's loopback (net.c) */
 
 /* PJ_MSG_STATUS's t[]: flags, then (with PJ_STATUS_LEFT) the jail's processes'
  * user and system CPU time and largest resident set, which the parent would
