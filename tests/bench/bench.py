@@ -623,6 +623,30 @@ def ratios_of(launch, who="pyjail"):
     return out
 
 
+def ratio_intervals(launch, who="pyjail", resamples=1000):
+    """A 95% interval for each ratio of medians: the launches are interleaved,
+    so launch i of every contender ran in the same round; resampling whole
+    rounds keeps the machine's drift out of the interval.  Seeded: the same
+    samples give the same interval."""
+    import random
+    rnd = random.Random(1)
+    out = {}
+    for wl, per in launch.items():
+        mine = per.get(who, {}).get("samples_ms")
+        for c, s in per.items():
+            theirs = s.get("samples_ms")
+            if c == who or not mine or not theirs or len(theirs) != len(mine):
+                continue
+            n, rs = len(mine), []
+            for _ in range(resamples):
+                idx = [rnd.randrange(n) for _ in range(n)]
+                rs.append(statistics.median(mine[i] for i in idx) /
+                          statistics.median(theirs[i] for i in idx))
+            rs.sort()
+            out.setdefault(wl, {})[c] = [rs[int(0.025 * resamples)], rs[int(0.975 * resamples) - 1]]
+    return out
+
+
 def summarize_breakdown(raw, slots):
     """Median of every key pyjail --timings reported, per workload."""
     by_wl, rss = {}, []
@@ -686,18 +710,22 @@ def print_report(res, out=sys.stdout):
         p(f"note: {note}")
     p("")
     p("per launch, ms: median, p95, cpu = median user+sys of the launched process tree;")
-    p("+bare = median minus bare python3's; pyjail/x = pyjail's median over this one's")
+    p("+bare = median minus bare python3's; pyjail/x = pyjail's median over this one's,")
+    p("with a 95% interval from resampling the interleaved rounds")
     p(f"{'workload':9} {'contender':15} {'median':>7} {'p95':>7} {'cpu':>6} {'+bare':>6} "
-      f"{'pyjail/x':>8} {'n':>4}")
+      f"{'pyjail/x':>8} {'95% interval':>13} {'n':>4}")
     for wl, per in res["launch"].items():
         bare = per.get("bare", {}).get("median_ms")
         for name, s in per.items():
             med = s.get("median_ms")
             ratio = res["ratios"].get(wl, {}).get(name)
+            ci = res.get("ratio_intervals", {}).get(wl, {}).get(name)
+            ci_s = f"{ci[0]:.2f}-{ci[1]:.2f}" if ci else "-"
             extra = f"{med - bare:+.1f}" if med is not None and bare is not None else "-"
             fails = f"  ({s['failed']} failed)" if s["failed"] else ""
             p(f"{wl:9} {name:15} {fmt(med):>7} {fmt(s.get('p95_ms')):>7} "
-              f"{fmt(s.get('cpu_median_ms')):>6} {extra:>6} {fmt(ratio, 2):>8} {s['n']:>4}{fails}")
+              f"{fmt(s.get('cpu_median_ms')):>6} {extra:>6} {fmt(ratio, 2):>8} {ci_s:>13} "
+              f"{s['n']:>4}{fails}")
     t = res.get("throughput")
     if t:
         p("")
@@ -921,6 +949,7 @@ def run_launches(args, ctx, res, live):
     res["notes"] = notes
     res["launch"] = summarize_launches(raw, slots)
     res["ratios"] = ratios_of(res["launch"])
+    res["ratio_intervals"] = ratio_intervals(res["launch"])
     res["breakdown"] = summarize_breakdown(raw, slots)
     tw = next(w for w in WORKLOADS if w.name == args.throughput_workload)
     tp = [c for c in started if not c.hidden and (c, tw) in slots]
