@@ -4,9 +4,9 @@
  * waits for its id maps (sync #1), becomes the inside user, builds the
  * filesystem view, waits for its cgroup and seccomp program (sync #2), joins
  * the cgroup, brings up loopback unless pyjail did, sets rlimits, drops every
- * capability,
- * then vforks the payload and stays behind as a small init: it reaps, forwards
- * signals and reports the payload's exec (sync #3) and wait status (sync #4).  When the payload ends, init exits and the kernel kills
+ * capability, then vforks the payload and stays behind as a small init: it
+ * reaps, forwards signals and reports the payload's exec (sync #3) and wait
+ * status (sync #4).  When the payload ends, init exits and the kernel kills
  * whatever is left in the PID namespace; if nothing is, init first goes back to
  * pyjail's cgroups (init_leave) so that pyjail need not wait for its exit.
  * Never writes to fd 2: that is the payload's stderr; errors go up the sync
