@@ -183,6 +183,18 @@ static void run_close(struct run *r)
 	r->l.bind_fds = NULL;
 }
 
+/* The jail's cgroup also holds its init, which is not the program's: pids
+ * counts the program's processes and threads, as in pyjail serve, where the
+ * request's cgroup holds no init. */
+static int jail_cgroup_setup(const struct pj_plan *p, struct pj_cgroup **ret, struct pj_err *err)
+{
+	struct pj_config c = *p->cfg;
+
+	if (c.pids.value != PJ_UNLIMITED)
+		c.pids.value++;
+	return pj_cgroup_setup(&c, ret, err);
+}
+
 static int prepare(struct run *r, const struct pj_plan *p, struct pj_err *err)
 {
 	int ret;
@@ -199,7 +211,7 @@ static int prepare(struct run *r, const struct pj_plan *p, struct pj_err *err)
 	/* Only a cgroup the child is cloned into must exist before clone; any other
 	 * is made while the child sets itself up (launch()). */
 	if (ret >= 0 && pj_cgroup_before_clone())
-		ret = pj_cgroup_setup(p->cfg, &r->cg, err);
+		ret = jail_cgroup_setup(p, &r->cg, err);
 	if (ret < 0)
 		return ret;
 	if (pj_sync_open(r->sync, err) < 0)
@@ -357,7 +369,7 @@ static int launch(struct run *r, const struct pj_plan *p, struct pj_result *res,
 	if (ret >= 0)
 		ret = pj_seccomp_compile(p->cfg, &r->l.seccomp_fd, err);
 	if (ret >= 0 && !r->cg) {
-		ret = pj_cgroup_setup(p->cfg, &r->cg, err);
+		ret = jail_cgroup_setup(p, &r->cg, err);
 		if (ret >= 0)
 			ret = pj_cgroup_attach(r->cg, pid, err);
 	}

@@ -2,7 +2,8 @@
 # Processes: a fork bomb (and a thread bomb) is stopped at --pids.  With a cgroup
 # the record says pids_limit_hit and keeps the program's own status (a refused fork
 # ends nothing by itself); with rlimits (RLIMIT_NPROC) forks fail the same way but
-# the record cannot know.  No bomb process outlives the jail.
+# the record cannot know.  No bomb process outlives the jail.  --pids counts the
+# program's processes, not the jail's init.
 . "$(dirname "$0")/common.bash"
 
 MARK=pjpids$$
@@ -30,6 +31,18 @@ except RuntimeError as e:
     print("refused after", n)
     raise SystemExit(3)
 '
+# Forks (children that wait) until refused: how many, and the errno.
+ONE_BY_ONE='
+import os, time
+n = 0
+try:
+    for _ in range(3):
+        if os.fork() == 0:
+            time.sleep(5)
+            os._exit(0)
+        n += 1
+except OSError as e:
+    print(n, e.errno)'
 for mode in $(limit_modes); do
 	mode_ready "$mode" || { skip "no test user" "$mode: pids"; continue; }
 	by=$(cg_expect "$mode")
@@ -58,6 +71,14 @@ for mode in $(limit_modes); do
 	if [ "$by" != rlimit ]; then
 		like "$ERR" 'process limit' "$mode: one-line reason on stderr"
 	fi
+
+	# --pids counts the program's processes, not the jail's init: with 1 the
+	# program runs and cannot fork; with 2 it forks once.
+	for n in 1 2; do
+		pj_in "$mode" --json --pids $n -c "$ONE_BY_ONE"
+		is "$(json status)/$(json stdout)" "exited/$((n - 1)) 11" \
+			"$mode: --pids $n: the program and $((n - 1)) child, then EAGAIN"
+	done
 
 	# A program under the limit is not disturbed.
 	pj_in "$mode" --json --pids 16 -c '
