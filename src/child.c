@@ -109,11 +109,8 @@ static int setup_rlimits(const struct pj_launch *l, int fallback, struct pj_err 
 		r = set_rlimit(RLIMIT_NOFILE, c->open_files.value, "open_files", err);
 	if (r >= 0 && (fallback & PJ_FALLBACK_MEMORY))
 		r = set_rlimit(RLIMIT_AS, c->memory.value, "memory", err);
-	/* init is one of the uid's processes, and not the program's (jail.c) */
 	if (r >= 0 && (fallback & PJ_FALLBACK_PIDS))
-		r = set_rlimit(RLIMIT_NPROC,
-			       c->pids.value == PJ_UNLIMITED ? c->pids.value : c->pids.value + 1,
-			       "pids", err);
+		r = set_rlimit(RLIMIT_NPROC, pj_jail_pids(c), "pids", err);
 	/* Per process, CPU time is a backstop even with a cgroup: round up a second. */
 	if (r >= 0 && cpu != PJ_UNLIMITED) {
 		rlim_t secs = (cpu + 999999) / 1000000 + ((fallback & PJ_FALLBACK_CPU) ? 0 : 1);

@@ -183,15 +183,12 @@ static void run_close(struct run *r)
 	r->l.bind_fds = NULL;
 }
 
-/* The jail's cgroup also holds its init, which is not the program's: pids
- * counts the program's processes and threads, as in pyjail serve, where the
- * request's cgroup holds no init. */
+/* pids counts the program's processes and threads, not the init beside them. */
 static int jail_cgroup_setup(const struct pj_plan *p, struct pj_cgroup **ret, struct pj_err *err)
 {
 	struct pj_config c = *p->cfg;
 
-	if (c.pids.value != PJ_UNLIMITED)
-		c.pids.value++;
+	c.pids.value = pj_jail_pids(p->cfg);
 	return pj_cgroup_setup(&c, ret, err);
 }
 

@@ -32,6 +32,14 @@ struct pj_launch {
 	bool may_leave;
 };
 
+/* The pids limit of a cold-path jail, whose cgroup (or uid, for RLIMIT_NPROC)
+ * also holds its init: one above the program's.  pyjail serve's request
+ * cgroups hold no init and take the configured value. */
+static inline uint64_t pj_jail_pids(const struct pj_config *c)
+{
+	return c->pids.value == PJ_UNLIMITED ? PJ_UNLIMITED : c->pids.value + 1;
+}
+
 struct pj_jail;
 
 /* Prepare and start a jail for plan: on return the child runs its setup.

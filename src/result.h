@@ -43,7 +43,7 @@ enum pj_tpoint {
 	PJ_T_RELEASED, /* parent: host ids, seccomp, cgroup; sync #2 sent */
 	PJ_T_C_GO,     /* child: sync #1 received, namespaces unshared */
 	PJ_T_C_IDS,    /* child: inside ids taken */
-	PJ_T_C_NET,    /* child: hostname and loopback */
+	PJ_T_C_NET,    /* child: hostname (loopback: jail.c as root, else after sync #2) */
 	PJ_T_C_MOUNTS, /* child: new root built and entered */
 	PJ_T_C_CAPS,   /* child: rlimits, capabilities dropped */
 	PJ_T_RUNNING,  /* sync #2: the program was exec'd */
