@@ -23,6 +23,7 @@
 
 #include "cgroup.h"
 #include "child.h"
+#include "compat.h"
 #include "net.h"
 #include "result.h"
 #include "seccomp.h"
@@ -76,7 +77,8 @@ static int open_rootfs(const struct pj_plan *p, struct pj_err *err)
 static int open_source(const struct pj_plan *p, const char *src, bool script)
 {
 	if (p->as_root)
-		return open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		return (int)syscall(SYS_open_tree, AT_FDCWD, src,
+				    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	return open(src, (script ? O_RDONLY : O_PATH) | O_CLOEXEC);
 }
 

@@ -19,6 +19,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "util.h"
 
 #define PJ_EMPTY_DIR "/sys"
@@ -239,7 +240,7 @@ static bool dir_is_empty(int fd)
 	char buf[2048];
 	ssize_t n;
 
-	while ((n = getdents64(fd, buf, sizeof(buf))) > 0) {
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
 		for (ssize_t off = 0; off < n;) {
 			const struct dirent64 *d = (const struct dirent64 *)(buf + off);
 			if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
@@ -316,7 +317,8 @@ static int move_in(int rootfd, int srcfd, const char *path, struct pj_err *err)
 
 	if (fd < 0)
 		return pj_fail(err, -fd, "mount target '%s'", path);
-	if (move_mount(srcfd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+	if (syscall(SYS_move_mount, srcfd, "", fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return pj_fail(err, errno, "move mount onto '%s'", path);
 	return 0;
 }
