@@ -3,20 +3,25 @@
 #
 #   tools/setup-debian.sh           as root: install the build and test dependencies
 #                                   (apt-get), build pyjail in ./build (configure
-#                                   --enable-werror) and its default rootfs (make rootfs)
+#                                   --enable-werror; linked with musl, whose libraries
+#                                   tools/musl-deps.sh builds in ./build/musl-deps) and
+#                                   its default rootfs (make rootfs)
 #   tools/setup-debian.sh --check   the same, then run every test: make check (unit,
 #                                   integration, limit, attack, doc and rootfs tests)
 #                                   and make check-vm (the limit tests on pure cgroup v2)
 #
 # Safe to run again: apt-get installs only what is missing, make rebuilds only what
 # changed, and the rootfs builder keeps an up-to-date rootfs.  Without root it skips
-# apt-get when everything is installed already.  PYJAIL_SKIP_VM=1 skips check-vm.
+# apt-get when everything is installed already.  PYJAIL_SKIP_VM=1 skips check-vm;
+# PYJAIL_LIBC=glibc builds against glibc and Debian's libraries instead of musl.
 set -euo pipefail
 
 PACKAGES=(
 	# build
 	build-essential autoconf automake pkg-config
 	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libinih-dev libjansson-dev
+	# the musl build: tools/musl-deps.sh
+	musl-tools gperf flex bison cmake
 	# unit tests, fuzzing, sanitizers
 	libcmocka-dev clang libclang-rt-14-dev
 	# the rootfs builder and the tests
@@ -32,7 +37,7 @@ for a in "$@"; do
 	case $a in
 	--check) check=yes ;;
 	-h | --help)
-		sed -n '2,13s/^# \{0,1\}//p' "$0"
+		sed -n '2,16s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)
@@ -69,8 +74,26 @@ mkdir -p m4
 autoreconf -fi
 mkdir -p build
 cd build
-say "configure (in ./build)"
-../configure -q --enable-werror
+libc=${PYJAIL_LIBC:-musl}
+case $libc in
+musl)
+	../tools/musl-deps.sh musl-deps
+	config=(CC=musl-gcc CPPFLAGS="-isystem $PWD/musl-deps/kernel-include"
+		PKG_CONFIG_LIBDIR="$PWD/musl-deps/lib/pkgconfig")
+	;;
+glibc) config=() ;;
+*)
+	echo "setup-debian.sh: PYJAIL_LIBC must be musl or glibc, not '$libc'" >&2
+	exit 2
+	;;
+esac
+say "configure (in ./build, $libc)"
+../configure -q --enable-werror "${config[@]}"
+# Objects of the other C library must not be linked with this one's.
+if [ "$(cat .libc 2>/dev/null || true)" != "$libc" ]; then
+	make clean >/dev/null
+	echo "$libc" >.libc
+fi
 say "make"
 make -j"$(nproc)"
 say "make rootfs"
