@@ -348,23 +348,30 @@ int pj_cg_find_mount(const char *controller, char *ret_mnt, char *ret_root, size
 	return -ENOENT;
 }
 
-/* Our path in the hierarchy holding controller (v2: controller NULL, line "0::"). */
+/* Our path in the hierarchy holding controller (v2: controller NULL, line "0::").
+ * Read without stdio: a launch asks once per controller, and musl's FILE buffers
+ * would each cost the allocator a map and an unmap. */
 static int own_path(const char *controller, char *ret, size_t size)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/cgroup", "re");
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0;
+	char buf[16384], *next;
+	int n = pj_read_fileat(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf));
 
-	if (!f)
-		return -errno;
-	while (getline(&line, &cap, f) > 0) {
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (n < 0)
+		return n;
+	if ((size_t)n == sizeof(buf) - 1)
+		return -E2BIG;
+	for (char *line = buf; *line; line = next) {
+		char *c1, *c2;
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = '\0';
+		c1 = strchr(line, ':');
+		c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		if (!c2)
 			continue;
 		*c2 = '\0';
 		if (controller ? !has_word(c1 + 1, controller) : strcmp(line, "0:") != 0)
 			continue;
-		c2[1 + strcspn(c2 + 1, "\n")] = '\0';
 		if (strlen(c2 + 1) >= size)
 			return -ENAMETOOLONG;
 		strcpy(ret, c2 + 1);
