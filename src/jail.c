@@ -461,7 +461,10 @@ int pj_jail_wait(struct pj_jail *j, struct pj_result *res, struct pj_err *err)
 			      .notify_fd = -1,
 			      .ctl_fd = r->ctl_fd,
 			      .on_ctl = r->on_ctl,
-			      .ctl_arg = r->ctl_arg };
+			      .ctl_arg = r->ctl_arg,
+			      /* no record to write (pyjail serve always sends one) */
+			      .counters_if_failed = r->ctl_fd < 0 && !r->l.plan->json &&
+						    !r->l.plan->result_path };
 
 	w.out_r = TAKE_FD(r->out[0]);
 	w.err_r = TAKE_FD(r->err[0]);

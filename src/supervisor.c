@@ -294,15 +294,23 @@ static void wait_status_into(struct pj_result *res, int ws)
 	}
 }
 
+/* Did the program exit 0, all by itself? */
+static bool ended_well(const struct state *s)
+{
+	return !s->killed && s->got_status && WIFEXITED(s->payload_status) &&
+	       WEXITSTATUS(s->payload_status) == 0;
+}
+
 /* Decide the status from what we did, what the payload did and the cgroup's counters. */
 static void finish(struct state *s)
 {
 	struct pj_result *res = s->res;
 	const struct pj_config *cfg = s->w->plan->cfg;
-	struct pj_cg_stats st;
+	struct pj_cg_stats st = { 0 };
 	int ws;
 
-	(void)pj_cgroup_stats(s->w->cg, &st);
+	if (!s->w->counters_if_failed || !ended_well(s))
+		(void)pj_cgroup_stats(s->w->cg, &st);
 	res->wall_ms = (pj_now_ns() - s->w->t_start) / 1000000ULL;
 	res->cpu_ms =
 		st.has_cpu ? st.cpu_usec / 1000

@@ -28,6 +28,9 @@ struct pj_watch {
 	int ctl_fd;
 	int (*on_ctl)(void *arg);
 	void *ctl_arg;
+	/* Nobody reads the counters of a run that ended well (no record): read the
+	 * cgroup's only when the program failed, where they explain why. */
+	bool counters_if_failed;
 };
 
 /* Run until the jail is gone; fill res.  Returns 0, or -errno if supervision
