@@ -185,41 +185,126 @@ static int setup_proc(int root, struct pj_err *err)
 	return 0;
 }
 
-/* tmpfs /dev with the harmless host devices bound in (mknod is refused in a
- * user namespace), the /dev/fd links and a private /dev/shm. */
-static int setup_dev(int root, const char *shm_opts, struct pj_err *err)
+/* /dev: the harmless host devices bound in (mknod is refused in a user
+ * namespace), the /dev/fd links and a private /dev/shm. */
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom" };
+static const char *const dev_links[][2] = { { "fd", "/proc/self/fd" },
+					    { "stdin", "/proc/self/fd/0" },
+					    { "stdout", "/proc/self/fd/1" },
+					    { "stderr", "/proc/self/fd/2" } };
+
+/* Entry i of the layout: a node, a link or "shm"; -1 if name is none of them. */
+static int dev_entry(const char *name, unsigned char type)
 {
-	static const char *const devs[] = { "null", "zero", "full", "random", "urandom" };
-	static const char *const links[][2] = { { "/proc/self/fd", "fd" },
-						{ "/proc/self/fd/0", "stdin" },
-						{ "/proc/self/fd/1", "stdout" },
-						{ "/proc/self/fd/2", "stderr" } };
-	_cleanup_close_ int dev = -1;
-	int r = mount_in(root, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
-			 "mode=0755,size=64k,nr_inodes=64", err);
+	const size_t nn = ARRAY_SIZE(dev_nodes), nl = ARRAY_SIZE(dev_links);
+
+	for (size_t i = 0; i < nn; i++)
+		if (type == DT_REG && strcmp(name, dev_nodes[i]) == 0)
+			return (int)i;
+	for (size_t i = 0; i < nl; i++)
+		if (type == DT_LNK && strcmp(name, dev_links[i][0]) == 0)
+			return (int)(nn + i);
+	return type == DT_DIR && strcmp(name, "shm") == 0 ? (int)(nn + nl) : -1;
+}
+
+static bool dev_links_right(int dev)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(dev_links); i++) {
+		char buf[32];
+		ssize_t n = readlinkat(dev, dev_links[i][0], buf, sizeof(buf) - 1);
+		if (n < 0 || (buf[n] = '\0', strcmp(buf, dev_links[i][1]) != 0))
+			return false;
+	}
+	return true;
+}
+
+/* Does the rootfs's /dev hold exactly this layout and nothing else (as
+ * pyjail-mkrootfs makes it)?  Then it serves read-only as it is, and a launch
+ * saves the tmpfs and the entries made in it.  dev: O_RDONLY. */
+static bool dev_prebuilt(int dev)
+{
+	const unsigned all = (1U << (ARRAY_SIZE(dev_nodes) + ARRAY_SIZE(dev_links) + 1)) - 1;
+	unsigned seen = 0;
+	char buf[2048];
+	long n;
+
+	while ((n = syscall(SYS_getdents64, dev, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			const struct dirent64 *d = (const struct dirent64 *)(buf + off);
+			int i = dev_entry(d->d_name, d->d_type);
+			off += d->d_reclen;
+			if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+				continue;
+			if (i < 0)
+				return false;
+			seen |= 1U << i;
+		}
+	}
+	return n == 0 && seen == all && dev_links_right(dev);
+}
+
+/* A tmpfs on /dev with the layout's links and /dev/shm; returns it (O_PATH). */
+static int make_dev(int root, struct pj_err *err)
+{
+	int dev, r = mount_in(root, "tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC,
+			      "mode=0755,size=64k,nr_inodes=64", err);
 
 	if (r < 0)
 		return r;
 	dev = pj_open_in_root(root, "/dev", O_PATH | O_DIRECTORY);
 	if (dev < 0)
 		return pj_fail(err, -dev, "open /dev");
-	/* /dev is now our own empty tmpfs: its entries are made relative to it. */
-	for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(dev_links); i++)
+		if (symlinkat(dev_links[i][1], dev, dev_links[i][0]) < 0)
+			r = pj_fail(err, errno, "symlink /dev/%s", dev_links[i][0]);
+	if (r >= 0 && mkdirat(dev, "shm", 01777) < 0)
+		r = pj_fail(err, errno, "mkdir /dev/shm");
+	if (r < 0) {
+		close(dev);
+		return r;
+	}
+	return dev;
+}
+
+/* A device's mount point: made in our tmpfs, or the rootfs's empty file. */
+static int dev_target(int dev, const char *name, bool prebuilt)
+{
+	struct stat st;
+	int fd = prebuilt ? openat(dev, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+			  : openat(dev, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+
+	if (fd >= 0 && prebuilt && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		errno = EEXIST;
+		return -1;
+	}
+	return fd;
+}
+
+/* Sets *ret_prebuilt when the rootfs's own /dev was used (it needs no remount). */
+static int setup_dev(int root, const char *shm_opts, bool *ret_prebuilt, struct pj_err *err)
+{
+	_cleanup_close_ int dev = pj_open_in_root(root, "/dev", O_RDONLY | O_DIRECTORY);
+	bool prebuilt = dev >= 0 && dev_prebuilt(dev);
+
+	if (!prebuilt) {
+		if (dev >= 0)
+			close(dev);
+		dev = make_dev(root, err);
+		if (dev < 0)
+			return dev;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
 		char host[32], target[32];
-		_cleanup_close_ int fd =
-			openat(dev, devs[i], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		_cleanup_close_ int fd = dev_target(dev, dev_nodes[i], prebuilt);
 		if (fd < 0)
-			return pj_fail(err, errno, "create /dev/%s", devs[i]);
-		snprintf(host, sizeof(host), "/dev/%s", devs[i]);
+			return pj_fail(err, errno, "mount point /dev/%s", dev_nodes[i]);
+		snprintf(host, sizeof(host), "/dev/%s", dev_nodes[i]);
 		fd_path(fd, target);
 		if (mount(host, target, NULL, MS_BIND, NULL) < 0)
 			return pj_fail(err, errno, "bind %s", host);
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
-		if (symlinkat(links[i][0], dev, links[i][1]) < 0)
-			return pj_fail(err, errno, "symlink /dev/%s", links[i][1]);
-	if (mkdirat(dev, "shm", 01777) < 0)
-		return pj_fail(err, errno, "mkdir /dev/shm");
+	*ret_prebuilt = prebuilt;
 	return mount_in(root, "tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			shm_opts, err);
 }
@@ -483,6 +568,7 @@ int pj_mounts_setup(const struct pj_launch *l, struct pj_err *err)
 	const struct pj_config *cfg = l->plan->cfg;
 	_cleanup_close_ int root = -1;
 	char tmp_opts[64], shm_opts[64];
+	bool rootfs_dev = false;
 	int r;
 
 	tmpfs_opts(cfg, tmp_opts, shm_opts);
@@ -501,7 +587,7 @@ int pj_mounts_setup(const struct pj_launch *l, struct pj_err *err)
 		return root;
 	r = setup_proc(root, err);
 	if (r >= 0)
-		r = setup_dev(root, shm_opts, err);
+		r = setup_dev(root, shm_opts, &rootfs_dev, err);
 	if (r >= 0)
 		r = setup_tmp(root, tmp_opts, err);
 	/* An empty read-only /sys: nothing of the host's, the empty layer of the
@@ -512,7 +598,7 @@ int pj_mounts_setup(const struct pj_launch *l, struct pj_err *err)
 			     err);
 	if (r >= 0)
 		r = setup_binds(root, l, srcs, err);
-	if (r >= 0)
+	if (r >= 0 && !rootfs_dev)
 		r = remount_ro(root, "/dev", MS_NOSUID | MS_NOEXEC, err);
 	if (r >= 0)
 		r = pivot(err);

@@ -78,7 +78,7 @@ fi
 PYVER=${PYVER:-3}
 PYLIB=$R/usr/lib/python$PYVER
 
-echo "1..14"
+echo "1..15"
 
 # 1. marker
 if [[ -f $MARKER ]] && grep -qx 'format=1' "$MARKER" && grep -q '^packages=.' "$MARKER" &&
@@ -129,6 +129,20 @@ for d in proc dev tmp run sys home root; do
 done
 [[ -k $R/tmp ]] || bad+=("/tmp lacks the sticky bit")
 check "mount-point directories /proc /dev /tmp /run /sys /home /root exist" "${bad[@]}"
+
+# 7b. /dev as pyjail uses it without a tmpfs (mounts.c: dev_prebuilt)
+bad=()
+for n in null zero full random urandom; do
+	[[ -f $R/dev/$n && ! -L $R/dev/$n && ! -s $R/dev/$n ]] || bad+=("/dev/$n is not an empty file")
+done
+for l in fd:/proc/self/fd stdin:/proc/self/fd/0 stdout:/proc/self/fd/1 stderr:/proc/self/fd/2; do
+	[[ $(readlink "$R/dev/${l%%:*}") == "${l#*:}" ]] || bad+=("/dev/${l%%:*} does not link to ${l#*:}")
+done
+[[ -d $R/dev/shm && ! -L $R/dev/shm ]] || bad+=("/dev/shm is not a directory")
+extra=$(find "$R/dev" -mindepth 1 -maxdepth 1 ! -name null ! -name zero ! -name full ! -name random \
+	! -name urandom ! -name fd ! -name stdin ! -name stdout ! -name stderr ! -name shm -printf '/dev/%f ')
+[[ -z $extra ]] || bad+=("more in /dev: $extra")
+check "/dev holds exactly pyjail's layout (the devices' empty files, the fd links, shm)" "${bad[@]}"
 
 # 8. merged /usr
 bad=()
