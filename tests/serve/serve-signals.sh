@@ -27,6 +27,9 @@ print("not interrupted")'
 signalled() {
 	local sig=$1 code=$2 pid
 	shift 2
+	# The last case's "ready" must not be taken for this one's: the redirection
+	# below happens in the background, maybe after wait_for's first look.
+	rm -f "$SDIR/sig.out"
 	env --default-signal=INT,QUIT "$@" -c "$code" >"$SDIR/sig.out" 2>&1 </dev/null &
 	pid=$!
 	wait_for grep -q ready "$SDIR/sig.out"
