@@ -8,12 +8,22 @@
  * oom_kill counter.  v1 has no CLONE_INTO_CGROUP and no cgroup.kill: the pid is
  * written to cgroup.procs before the payload is released (sync #2), and processes
  * are SIGKILLed one by one through pidfds.  Only root can normally write here;
- * an ordinary user gets -EACCES and the facade falls back. */
+ * an ordinary user gets -EACCES and the facade falls back.
+ *
+ * Kept cgroups (reuse_cgroups = yes, pyjail's own runs): making and removing
+ * four v1 cgroups costs ~0.6 ms of a launch, the removal on the path from the
+ * program's end to pyjail's exit.  So a run takes "pyjail-keep-N", the first
+ * slot whose lock is free, makes it only if it does not exist yet, resets its
+ * counters and writes its limits, and at the end lets go of the lock instead of
+ * removing it.  There are as many slots as runs at once (at most KEEP_MAX, then
+ * a cgroup of the run's own); each is empty whenever no run holds it. */
 #include "cgroup.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +38,7 @@
  * jail's dead processes an RCU grace period later.  After a request that forked
  * to its pids limit, 3.3 MB was still charged at once and ~0.3 MB 20 ms later. */
 #define RESIDUE_WAIT_MS 100
+#define KEEP_MAX 16
 
 enum { H_MEMORY, H_PIDS, H_CPU, H_CPUACCT, H_N };
 static const char *const ctrl[H_N] = { "memory", "pids", "cpu", "cpuacct" };
@@ -39,7 +50,8 @@ struct v1 {
 	char path[H_N][4096];
 	char name[PJ_CG_NAME_MAX];
 	uint64_t base_oom, base_pids_max; /* counters when the cgroup was last recycled */
-	bool own; /* the parents are pyjail's own cgroups (no cgroup_parent) */
+	bool own;  /* the parents are pyjail's own cgroups (no cgroup_parent) */
+	bool kept; /* a kept slot: reset and let go, never removed */
 };
 
 static bool wanted(const struct pj_config *cfg, int h)
@@ -47,14 +59,22 @@ static bool wanted(const struct pj_config *cfg, int h)
 	return h != H_CPU || cfg->cpu_quota.value != PJ_UNLIMITED;
 }
 
-static void v1_free(struct v1 *v)
+/* Close the jail's cgroups, which lets go of their locks. */
+static void close_dirs(struct v1 *v)
 {
 	for (int h = 0; h < H_N; h++) {
 		if (v->dir[h] >= 0 && v->owner[h] == h)
 			close(v->dir[h]);
+		v->dir[h] = v->owner[h] = -1;
+	}
+}
+
+static void v1_free(struct v1 *v)
+{
+	close_dirs(v);
+	for (int h = 0; h < H_N; h++)
 		if (v->parent[h] >= 0)
 			close(v->parent[h]);
-	}
 	free(v);
 }
 
@@ -99,21 +119,24 @@ static int kill_wait(int dirfd)
 	return pj_cg_kill_procs(dirfd, true);
 }
 
+/* Share the directory of an earlier controller co-mounted with h: true if so. */
+static bool co_mounted(struct v1 *v, int h)
+{
+	for (int o = 0; o < h; o++) {
+		if (v->dir[o] >= 0 && strcmp(v->path[o], v->path[h]) == 0) {
+			v->owner[h] = o;
+			v->dir[h] = v->dir[o];
+			return true;
+		}
+	}
+	return false;
+}
+
 static int make_dirs(struct v1 *v, struct pj_err *err)
 {
 	for (int h = 0; h < H_N; h++) {
-		if (v->parent[h] < 0)
+		if (v->parent[h] < 0 || co_mounted(v, h))
 			continue;
-		for (int o = 0; o < h; o++) {
-			if (v->dir[o] >= 0 && strcmp(v->path[o], v->path[h]) == 0) {
-				v->owner[h] = o; /* co-mounted with an earlier controller */
-				v->dir[h] = v->dir[o];
-				break;
-			}
-		}
-		if (v->dir[h] >= 0)
-			continue;
-		pj_cg_reap_stale(v->parent[h], kill_wait);
 		v->dir[h] = pj_cg_mkdir_locked(v->parent[h], v->name, err);
 		if (v->dir[h] < 0) {
 			v->dir[h] = -1;
@@ -125,25 +148,46 @@ static int make_dirs(struct v1 *v, struct pj_err *err)
 	return 0;
 }
 
+/* The plain limit, then memsw (swap 0), which may never be below it: a kept
+ * cgroup may still hold a lower memsw of an earlier run, raised first then.
+ * An unlimited value is written only there ("-1"): a new cgroup starts so. */
+static int write_memory(int d, uint64_t mem, bool kept, struct pj_err *err)
+{
+	char val[32] = "-1";
+	int r;
+
+	if (mem == PJ_UNLIMITED && !kept)
+		return 0;
+	if (mem != PJ_UNLIMITED)
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)mem);
+	r = pj_cg_write(d, "memory.limit_in_bytes", NULL, "%s", val);
+	if (r == -EINVAL && kept &&
+	    pj_cg_write(d, "memory.memsw.limit_in_bytes", NULL, "%s", val) >= 0)
+		r = pj_cg_write(d, "memory.limit_in_bytes", NULL, "%s", val);
+	if (r < 0)
+		return pj_fail(err, -r, "cannot write '%s' to memory.limit_in_bytes", val);
+	if (pj_cg_write(d, "memory.memsw.limit_in_bytes", NULL, "%s", val) == -ENOENT)
+		(void)pj_cg_write(d, "memory.swappiness", NULL, "0");
+	return 0;
+}
+
 static int write_limits(struct v1 *v, const struct pj_config *cfg, struct pj_err *err)
 {
-	uint64_t mem = cfg->memory.value, q = cfg->cpu_quota.value;
+	uint64_t pids = cfg->pids.value, q = cfg->cpu_quota.value;
 	int d, r = 0;
 
 	if ((d = v->dir[H_MEMORY]) >= 0) {
 		/* the hierarchy may have inherited oom_kill_disable: an OOM must kill */
 		(void)pj_cg_write(d, "memory.oom_control", NULL, "0");
-		if (mem != PJ_UNLIMITED) {
-			r = pj_cg_write(d, "memory.limit_in_bytes", err, "%llu",
-					(unsigned long long)mem);
-			/* after the plain limit: memsw may never be below it */
-			if (r >= 0 && pj_cg_write(d, "memory.memsw.limit_in_bytes", NULL, "%llu",
-						  (unsigned long long)mem) == -ENOENT)
-				(void)pj_cg_write(d, "memory.swappiness", NULL, "0");
-		}
+		r = write_memory(d, cfg->memory.value, v->kept, err);
 	}
-	if (r >= 0 && (d = v->dir[H_PIDS]) >= 0 && cfg->pids.value != PJ_UNLIMITED)
-		r = pj_cg_write(d, "pids.max", err, "%llu", (unsigned long long)cfg->pids.value);
+	if (r >= 0 && (d = v->dir[H_PIDS]) >= 0 && pids == PJ_UNLIMITED && v->kept)
+		r = pj_cg_write(d, "pids.max", err, "max");
+	else if (r >= 0 && (d = v->dir[H_PIDS]) >= 0 && pids != PJ_UNLIMITED)
+		r = pj_cg_write(d, "pids.max", err, "%llu", (unsigned long long)pids);
+	/* a kept "cpu,cpuacct" cgroup joined for cpuacct alone: no earlier quota */
+	if (r >= 0 && v->kept && v->dir[H_CPU] < 0 && (d = v->dir[H_CPUACCT]) >= 0)
+		(void)pj_cg_write(d, "cpu.cfs_quota_us", NULL, "-1");
 	if (r >= 0 && (d = v->dir[H_CPU]) >= 0 && q != PJ_UNLIMITED) {
 		uint64_t us = q * CFS_PERIOD_US / 1000000ULL;
 		r = pj_cg_write(d, "cpu.cfs_period_us", err, "%llu", CFS_PERIOD_US);
@@ -167,15 +211,27 @@ static int v1_set_limits(struct pj_cgroup *cg, const struct pj_config *cfg, stru
 	return write_limits(v, cfg, err);
 }
 
+static bool has_procs(int dirfd)
+{
+	char c[2];
+
+	return pj_read_fileat(dirfd, "cgroup.procs", c, sizeof(c)) != 0;
+}
+
 static void v1_destroy(struct pj_cgroup *cg)
 {
 	struct v1 *v = cg->priv;
 
 	if (!v)
 		return;
-	for (int h = 0; h < H_N; h++)
-		if (v->dir[h] >= 0 && v->owner[h] == h && !cg->keep)
+	for (int h = 0; h < H_N; h++) {
+		if (v->dir[h] < 0 || v->owner[h] != h || cg->keep)
+			continue;
+		if (!v->kept)
 			(void)pj_cg_remove(v->parent[h], v->name, kill_wait);
+		else if (!cg->vacated && has_procs(v->dir[h]))
+			(void)kill_wait(v->dir[h]);
+	}
 	v1_free(v);
 	cg->priv = NULL;
 }
@@ -204,6 +260,103 @@ static int open_tasks(struct pj_cgroup *cg, struct v1 *v, struct pj_err *err)
 	return 0;
 }
 
+/* max_usage and failcnt are reset by writing 0; cpuacct.usage too; the oom_kill
+ * and pids.events counters cannot be: stats compares them with their value now.
+ * -EBUSY: a task is still counted, or more than a trace is still charged. */
+static int reset_counters(struct v1 *v)
+{
+	uint64_t x;
+	int d;
+
+	if ((d = v->dir[H_PIDS]) >= 0 &&
+	    (pj_cg_read_u64(d, "pids.current", &x) < 0 || x != 0 ||
+	     pj_cg_read_key(d, "pids.events", "max", &v->base_pids_max) < 0))
+		return -EBUSY;
+	if ((d = v->dir[H_MEMORY]) >= 0) {
+		if (pj_cg_read_u64(d, "memory.usage_in_bytes", &x) < 0 || x > RECYCLE_RESIDUE_MAX ||
+		    pj_cg_write(d, "memory.max_usage_in_bytes", NULL, "0") < 0 ||
+		    pj_cg_write(d, "memory.failcnt", NULL, "0") < 0)
+			return -EBUSY;
+		if (pj_cg_read_key(d, "memory.oom_control", "oom_kill", &v->base_oom) < 0)
+			v->base_oom = 0; /* before 4.13: failcnt, reset above */
+	}
+	if ((d = v->dir[H_CPUACCT]) >= 0 && pj_cg_write(d, "cpuacct.usage", NULL, "0") < 0)
+		return -EBUSY;
+	return 0;
+}
+
+static int v1_recycle(struct pj_cgroup *cg)
+{
+	struct v1 *v = cg->priv;
+
+	for (int h = 0; h < H_N; h++)
+		if (v->dir[h] >= 0 && v->owner[h] == h && has_procs(v->dir[h]))
+			return -EBUSY;
+	return reset_counters(v);
+}
+
+/* Kept slot n: open it in each hierarchy, made if missing, and lock it there.
+ * -EAGAIN: another run holds it.  Mode 0700: nobody else can open it, so
+ * nobody else can take its lock. */
+static int take_slot(struct v1 *v, int n)
+{
+	snprintf(v->name, sizeof(v->name), PJ_CG_KEEP_PREFIX "%d", n);
+	for (int h = 0; h < H_N; h++) {
+		int fd;
+		if (v->parent[h] < 0 || co_mounted(v, h))
+			continue;
+		fd = openat(v->parent[h], v->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 && errno == ENOENT &&
+		    (mkdirat(v->parent[h], v->name, 0700) == 0 || errno == EEXIST))
+			fd = openat(v->parent[h], v->name,
+				    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			return -errno;
+		v->dir[h] = fd;
+		v->owner[h] = h;
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
+	return 0;
+}
+
+/* A slot nobody holds is empty, unless the pyjail that held it was killed: its
+ * jail is dying with it, and goes now.  More than a trace still charged to it
+ * (page cache an earlier run read first) is reclaimed, so that it counts
+ * neither against this run's limit nor in its peak. */
+static int ready_slot(struct v1 *v)
+{
+	int d = v->dir[H_MEMORY];
+	uint64_t x;
+
+	for (int h = 0; h < H_N; h++)
+		if (v->dir[h] >= 0 && v->owner[h] == h && has_procs(v->dir[h]) &&
+		    kill_wait(v->dir[h]) < 0)
+			return -EBUSY;
+	if (d >= 0 && pj_cg_read_u64(d, "memory.usage_in_bytes", &x) == 0 &&
+	    x > RECYCLE_RESIDUE_MAX)
+		(void)pj_cg_write(d, "memory.force_empty", NULL, "0");
+	return reset_counters(v);
+}
+
+/* The first free and ready kept slot; < 0: the run makes a cgroup of its own. */
+static int open_kept(struct v1 *v)
+{
+	for (int n = 0; n < KEEP_MAX; n++) {
+		int r = take_slot(v, n);
+		if (r >= 0)
+			r = ready_slot(v);
+		if (r >= 0) {
+			v->kept = true;
+			return 0;
+		}
+		close_dirs(v);
+		if (r != -EAGAIN && r != -EBUSY)
+			return r;
+	}
+	return -EAGAIN;
+}
+
 static int v1_create(struct pj_cgroup *cg, const struct pj_config *cfg, struct pj_err *err)
 {
 	struct v1 *v = calloc(1, sizeof(*v));
@@ -214,11 +367,15 @@ static int v1_create(struct pj_cgroup *cg, const struct pj_config *cfg, struct p
 	for (int h = 0; h < H_N; h++)
 		v->parent[h] = v->dir[h] = v->owner[h] = -1;
 	cg->priv = v;
-	r = pj_cg_name(false, v->name, sizeof(v->name), err);
-	if (r >= 0)
-		r = open_parents(v, cfg, err);
-	if (r >= 0)
-		r = make_dirs(v, err);
+	r = open_parents(v, cfg, err);
+	for (int h = 0; r >= 0 && h < H_N; h++)
+		if (v->parent[h] >= 0)
+			pj_cg_reap_stale(v->parent[h], kill_wait);
+	if (r >= 0 && !(cfg->reuse_cgroups && open_kept(v) == 0)) {
+		r = pj_cg_name(false, v->name, sizeof(v->name), err);
+		if (r >= 0)
+			r = make_dirs(v, err);
+	}
 	if (r >= 0)
 		r = write_limits(v, cfg, err);
 	if (r >= 0)
@@ -296,41 +453,6 @@ static int v1_empty(struct pj_cgroup *cg)
 			return -EBUSY;
 	if (v->dir[H_MEMORY] >= 0)
 		wait_residue(v->dir[H_MEMORY]);
-	return 0;
-}
-
-static bool has_procs(int dirfd)
-{
-	char c[2];
-
-	return pj_read_fileat(dirfd, "cgroup.procs", c, sizeof(c)) != 0;
-}
-
-/* max_usage and failcnt are reset by writing 0; cpuacct.usage too; the oom_kill
- * and pids.events counters cannot be: stats compares them with their value now. */
-static int v1_recycle(struct pj_cgroup *cg)
-{
-	struct v1 *v = cg->priv;
-	uint64_t x;
-	int d;
-
-	for (int h = 0; h < H_N; h++)
-		if (v->dir[h] >= 0 && v->owner[h] == h && has_procs(v->dir[h]))
-			return -EBUSY;
-	if ((d = v->dir[H_PIDS]) >= 0 &&
-	    (pj_cg_read_u64(d, "pids.current", &x) < 0 || x != 0 ||
-	     pj_cg_read_key(d, "pids.events", "max", &v->base_pids_max) < 0))
-		return -EBUSY;
-	if ((d = v->dir[H_MEMORY]) >= 0) {
-		if (pj_cg_read_u64(d, "memory.usage_in_bytes", &x) < 0 || x > RECYCLE_RESIDUE_MAX ||
-		    pj_cg_write(d, "memory.max_usage_in_bytes", NULL, "0") < 0 ||
-		    pj_cg_write(d, "memory.failcnt", NULL, "0") < 0)
-			return -EBUSY;
-		if (pj_cg_read_key(d, "memory.oom_control", "oom_kill", &v->base_oom) < 0)
-			v->base_oom = 0; /* before 4.13: failcnt, reset above */
-	}
-	if ((d = v->dir[H_CPUACCT]) >= 0 && pj_cg_write(d, "cpuacct.usage", NULL, "0") < 0)
-		return -EBUSY;
 	return 0;
 }
 

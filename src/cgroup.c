@@ -187,6 +187,7 @@ void pj_cgroup_describe(const struct pj_config *cfg, FILE *out)
 	pj_cgroup_v2_ops.describe(cfg, out);
 	pj_cgroup_v1_ops.describe(cfg, out);
 	c.require_cgroup = false;
+	c.reuse_cgroups = false; /* a cgroup of its own, removed: check leaves nothing */
 	if (pj_cgroup_setup(&c, &cg, &err) < 0) {
 		pj_cg_line(out, "missing", "cgroup", "%s", err.msg);
 		return;

@@ -11,7 +11,9 @@
  * directory is flock()ed by the owner for as long as it exists.  A later run
  * removes a "pyjail-*" cgroup only when both say the owner is gone: no process
  * with that pid and start time, and the lock is free.  So a run killed with
- * SIGKILL leaves at most empty cgroups behind, and the next run removes them. */
+ * SIGKILL leaves at most empty cgroups behind, and the next run removes them.
+ * The exception: cgroup v1's kept sets, "pyjail-keep-<n>", which runs take in
+ * turn under the same lock and leave empty (cgroup-v1.c). */
 #ifndef PJ_CGROUP_H
 #define PJ_CGROUP_H
 
@@ -79,6 +81,9 @@ struct pj_cgroup {
 	 * (none), or home_fds cover every cgroup it joined.  False on v2 (moving a
 	 * process takes a global lock there) and under cgroup_parent. */
 	bool init_may_leave;
+	/* init did leave, after the payload and all it started were gone (set by
+	 * the supervisor): nothing of the jail is left in the cgroup to kill. */
+	bool vacated;
 	void *priv; /* backend state */
 	bool keep;  /* destroy only lets go: another process removes the cgroup */
 };
@@ -121,6 +126,9 @@ void pj_cgroup_describe(const struct pj_config *cfg, FILE *out);
 /* ---- helpers shared by the backends (cgroup.c) ---- */
 
 #define PJ_CG_PREFIX "pyjail-"
+/* cgroup v1's kept slots (cgroup-v1.c): never taken for a stale one, since no
+ * pid follows the prefix. */
+#define PJ_CG_KEEP_PREFIX PJ_CG_PREFIX "keep-"
 #define PJ_CG_NAME_MAX 64
 
 /* One `pyjail check` line, in check.c's format. */

@@ -62,6 +62,8 @@ const struct pj_key pj_config_keys[] = {
 	  "refuse to run when no cgroup can enforce the limits", 0 },
 	{ "limits", "cgroup_parent", PJ_K_STR, OFF(cgroup_parent), ADMIN, "",
 	  "parent cgroup for the jails (default: below pyjail's own cgroup)", 0 },
+	{ "limits", "reuse_cgroups", PJ_K_BOOL, OFF(reuse_cgroups), ADMIN, "yes",
+	  "cgroup v1: keep a run's cgroups for the next run instead of removing them", 0 },
 	{ "seccomp", "default_action", PJ_K_SECCOMP_ACTION, OFF(seccomp_default), ANY, "errno",
 	  "what a syscall outside the allow-list gets: errno, kill, or log (allow and report)", 0 },
 	{ "seccomp", "allow", PJ_K_WORDS, OFF(seccomp_allow), ANY, "",

@@ -44,6 +44,7 @@ struct pj_config {
 		open_files;
 	bool require_cgroup;
 	char *cgroup_parent; /* "" = below pyjail's own cgroup */
+	bool reuse_cgroups;  /* cgroup v1: kept cgroups, reset per run (cgroup-v1.c) */
 	/* [seccomp] */
 	enum pj_seccomp_action seccomp_default;
 	struct pj_strv seccomp_allow, seccomp_deny;

@@ -545,8 +545,12 @@ static int setup_signals(struct server *s, struct pj_err *err)
 	return s->sig_fd < 0 ? pj_fail(err, errno, "signalfd") : 0;
 }
 
-int pj_serve_main(const struct pj_cli *cli, const struct pj_config *cfg)
+int pj_serve_main(const struct pj_cli *cli, const struct pj_config *config)
 {
+	/* The server prepares and recycles its requests' cgroups itself (pool.c),
+	 * the zygote's lives as long as it does: no kept cgroup v1 slots here. */
+	struct pj_config c = *config;
+	const struct pj_config *cfg = &c;
 	unsigned cap = (unsigned)(cfg->serve_queue + cfg->serve_workers) + 1;
 	struct server s = {
 		.cli = cli, .cfg = cfg, .listen_fd = -1, .sig_fd = -1, .self = getpid()
@@ -554,6 +558,7 @@ int pj_serve_main(const struct pj_cli *cli, const struct pj_config *cfg)
 	struct pj_err err = { 0 };
 	int r;
 
+	c.reuse_cgroups = false;
 	s.conns = calloc(cap, sizeof(*s.conns));
 	s.handlers = calloc(cfg->serve_workers + 1, sizeof(*s.handlers));
 	r = s.conns && s.handlers ? setup_signals(&s, &err) : pj_fail(&err, ENOMEM, "serve");

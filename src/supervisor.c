@@ -123,6 +123,8 @@ static void init_left(struct state *s, const struct pj_msg *m)
 	s->ru.ru_utime = usec_tv(m->t[PJ_STATUS_T_UTIME_US]);
 	s->ru.ru_stime = usec_tv(m->t[PJ_STATUS_T_STIME_US]);
 	s->ru.ru_maxrss = (long)m->t[PJ_STATUS_T_MAXRSS_KB];
+	if (s->w->cg)
+		s->w->cg->vacated = true;
 	reporter_done(s);
 }
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Faults: pyjail killed with SIGKILL mid-run leaves no process of its jail, and
-# the next run removes the cgroup it left; 50 jails at once all work and leave no
+# the next run removes the cgroup it left (a kept cgroup v1 set stays, empty); 50 jails at once all work and leave no
 # cgroup, mount, process or descriptor behind.  Also: require_cgroup refuses to
 # run without a cgroup, and a bad cgroup_parent is an error naming the key.
 . "$(dirname "$0")/common.bash"
@@ -25,6 +25,14 @@ wait_procs() { # op n mark
 		sleep 0.05
 	done
 	return 1
+}
+# The kept cgroup v1 set (memory hierarchy) a process marked MARK is in, if any.
+kept_set() {
+	local p cg
+	for p in $(pgrep -f "$1"); do
+		cg=$(sed -n 's/^[0-9]*:memory://p' "/proc/$p/cgroup" 2>/dev/null)
+		case $cg in */pyjail-keep-[0-9]*) echo "/sys/fs/cgroup/memory$cg" && return ;; esac
+	done
 }
 as_mode() { # mode: the command prefix that runs pyjail in that mode
 	case $1 in
@@ -65,8 +73,12 @@ time.sleep(120)" >/dev/null 2>&1 </dev/null &
 	wait_procs -ge 5 "$mark" # pyjail, init, payload, child, grandchild
 	ok $? "$mode: the jail is running"
 	before=$(cg_of "$bg" | wc -l)
+	kept=$(kept_set "$mark")
 	if [ "$by" = rlimit ]; then
 		is "$before" 0 "$mode: no cgroup without one"
+	elif [ "$by" = cgroup1 ]; then
+		# reuse_cgroups = yes (the default): a kept set, held by pyjail's lock
+		like "$kept" '/pyjail-keep-[0-9]+$' "$mode: the jail is in a kept cgroup v1 set"
 	else
 		cmp_ok "$before" '>=' 1 "$mode: the jail's cgroup is named after pyjail's pid"
 	fi
@@ -77,6 +89,7 @@ time.sleep(120)" >/dev/null 2>&1 </dev/null &
 	pj_in "$mode" -c 'print("next")'
 	is "$OUT" next "$mode: the next run works"
 	is "$(cg_of "$bg")" "" "$mode: the next run removed the stale cgroup"
+	[ -z "$kept" ] || is "$(cat "$kept/cgroup.procs")" "" "$mode: the kept set it held is empty"
 
 	# ---- 50 jails at once
 	mnt_before=$(grep -c "$PYJAIL_TEST_ROOTFS" /proc/self/mountinfo)

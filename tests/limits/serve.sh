@@ -140,7 +140,8 @@ reused_cgroups() {
 	[ "$by" = rlimit ] || is "$(jsons status pids_limit_hit)/$(json stdout)" memory-limit/true/0 \
 		"$mode: reuse: a heavy request in a prepared jail: 150 MiB, 0.4 s of CPU, the pids limit, OOM"
 	if [ "$by" = cgroup1 ]; then
-		heavy=$(grep -l '^oom_kill [1-9]' "$(v1_base)"/pyjail-*/memory.oom_control)
+		# the server's own (pyjail-<pid>-...), not cold runs' kept sets (pyjail-keep-N)
+		heavy=$(grep -l '^oom_kill [1-9]' "$(v1_base)"/pyjail-[0-9]*/memory.oom_control)
 		is "$(echo "$heavy" | wc -w)" 1 "$mode: reuse: the heavy request's cgroup is found"
 		heavy=$(dirname "$heavy")
 		base=$(pgfaults "$heavy")
