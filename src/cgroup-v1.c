@@ -295,9 +295,27 @@ static int v1_recycle(struct pj_cgroup *cg)
 	return reset_counters(v);
 }
 
-/* Kept slot n: open it in each hierarchy, made if missing, and lock it there.
- * -EAGAIN: another run holds it.  Mode 0700: nobody else can open it, so
+/* A kept set's directory below parentfd, made if missing, locked: its fd;
+ * -EAGAIN if another run holds it.  Mode 0700: nobody else can open it, so
  * nobody else can take its lock. */
+static int open_slot_dir(int parentfd, const char *name)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW;
+	int fd = openat(parentfd, name, flags);
+
+	if (fd < 0 && errno == ENOENT && (mkdirat(parentfd, name, 0700) == 0 || errno == EEXIST))
+		fd = openat(parentfd, name, flags);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		return e == EWOULDBLOCK ? -EAGAIN : -e;
+	}
+	return fd;
+}
+
+/* Kept slot n: its directory in each hierarchy, locked. */
 static int take_slot(struct v1 *v, int n)
 {
 	snprintf(v->name, sizeof(v->name), PJ_CG_KEEP_PREFIX "%d", n);
@@ -305,28 +323,43 @@ static int take_slot(struct v1 *v, int n)
 		int fd;
 		if (v->parent[h] < 0 || co_mounted(v, h))
 			continue;
-		fd = openat(v->parent[h], v->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0 && errno == ENOENT &&
-		    (mkdirat(v->parent[h], v->name, 0700) == 0 || errno == EEXIST))
-			fd = openat(v->parent[h], v->name,
-				    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		fd = open_slot_dir(v->parent[h], v->name);
 		if (fd < 0)
-			return -errno;
+			return fd;
 		v->dir[h] = fd;
 		v->owner[h] = h;
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	}
 	return 0;
 }
 
+/* What an earlier run left charged to the set beyond a trace (page cache it
+ * read first: the rootfs's, above all) must count neither against this run's
+ * limit nor in its peak.  Reclaiming it would evict that cache, and the next
+ * run would read it, and be charged for it, again.  So the memory cgroup is
+ * replaced instead: the charges go with the old one, as they did when every
+ * run removed its cgroup, and the pages stay cached.  The other hierarchies'
+ * locks, still ours, keep the set ours meanwhile. */
+static int renew_memory(struct v1 *v)
+{
+	int h = H_MEMORY, fd;
+
+	if (unlinkat(v->parent[h], v->name, AT_REMOVEDIR) < 0)
+		return -EBUSY;
+	fd = open_slot_dir(v->parent[h], v->name);
+	if (fd < 0)
+		return fd == -EAGAIN ? -EAGAIN : -EBUSY;
+	close(v->dir[h]);
+	for (int o = 0; o < H_N; o++)
+		if (v->owner[o] == h)
+			v->dir[o] = fd;
+	return 0;
+}
+
 /* A slot nobody holds is empty, unless the pyjail that held it was killed: its
- * jail is dying with it, and goes now.  More than a trace still charged to it
- * (page cache an earlier run read first) is reclaimed, so that it counts
- * neither against this run's limit nor in its peak. */
+ * jail is dying with it, and goes now. */
 static int ready_slot(struct v1 *v)
 {
-	int d = v->dir[H_MEMORY];
+	int d = v->dir[H_MEMORY], r;
 	uint64_t x;
 
 	for (int h = 0; h < H_N; h++)
@@ -334,8 +367,8 @@ static int ready_slot(struct v1 *v)
 		    kill_wait(v->dir[h]) < 0)
 			return -EBUSY;
 	if (d >= 0 && pj_cg_read_u64(d, "memory.usage_in_bytes", &x) == 0 &&
-	    x > RECYCLE_RESIDUE_MAX)
-		(void)pj_cg_write(d, "memory.force_empty", NULL, "0");
+	    x > RECYCLE_RESIDUE_MAX && (r = renew_memory(v)) < 0)
+		return r;
 	return reset_counters(v);
 }
 

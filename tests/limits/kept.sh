@@ -2,8 +2,8 @@
 # Kept cgroup v1 sets (reuse_cgroups = yes, the default): a run takes a
 # pyjail-keep-N set and leaves it empty, and nothing an earlier run did in that
 # set shows in a later one: not its limits (looser or stricter), not its OOM kill,
-# refused fork, CPU time or peak memory, not the page cache it left charged, not a
-# process a killed pyjail left in it.  Two runs at once never share a set, and
+# refused fork, CPU time or peak memory, not the page cache it left charged (nor
+# is that cache evicted), not a process a killed pyjail left in it.  Two runs at once never share a set, and
 # reuse_cgroups = no gives each run cgroups of its own again, removed after it.
 #
 # Other tests run beside this one and take kept sets too, so a run may not land
@@ -155,8 +155,9 @@ again "$S" '[ "$(jsons peak_memory_bytes)" -lt $((60 << 20)) ]' "$m" -c "$(slow 
 is "$LANDED" yes "a later run landed in its set"
 is "$BAD" "" "...and its peak is its own"
 
-# ---- what is left in a set nobody holds: page cache charged to it, a process
-# (as a killed pyjail's jail may leave while it dies)
+# ---- what is left in a set nobody holds: page cache charged to it (which must
+# not be evicted either), a process (as a killed pyjail's jail may leave while
+# it dies)
 m=pjkept$$h
 run "$m" -c "$(slow "$m")"
 S=$SET
@@ -168,6 +169,10 @@ for _ in $(seq 100); do grep -q "/$S\$" "/proc/$left/cgroup" 2>/dev/null && brea
 again "$S" '[ "$RC" = 0 ] && [ "$(jsons peak_memory_bytes)" -lt $((32 << 20)) ]' "$m" -c "$(slow "$m")"
 is "$LANDED" yes "a run landed in that set"
 is "$BAD" "" "...ran, and the cache is not in its peak"
+# and the cache was not thrown away for that (a rootfs's would be read again,
+# and charged again, by every run)
+cmp_ok "$(fincore --bytes --noheadings --output RES "$TMPD/cache")" '>=' $((60 << 20)) \
+	"...and it is still cached"
 wait "$left" 2>/dev/null
 is "$(pgrep -fc "pjkeptleft$$")" 0 "...and the process left in the set was killed"
 
