@@ -181,10 +181,11 @@ static int write_limits(struct v1 *v, const struct pj_config *cfg, struct pj_err
 		(void)pj_cg_write(d, "memory.oom_control", NULL, "0");
 		r = write_memory(d, cfg->memory.value, v->kept, err);
 	}
-	if (r >= 0 && (d = v->dir[H_PIDS]) >= 0 && pids == PJ_UNLIMITED && v->kept)
-		r = pj_cg_write(d, "pids.max", err, "max");
-	else if (r >= 0 && (d = v->dir[H_PIDS]) >= 0 && pids != PJ_UNLIMITED)
-		r = pj_cg_write(d, "pids.max", err, "%llu", (unsigned long long)pids);
+	/* unlimited: "max", written only where an earlier run may have set a limit */
+	if (r >= 0 && (d = v->dir[H_PIDS]) >= 0 && (pids != PJ_UNLIMITED || v->kept))
+		r = pids == PJ_UNLIMITED
+			    ? pj_cg_write(d, "pids.max", err, "max")
+			    : pj_cg_write(d, "pids.max", err, "%llu", (unsigned long long)pids);
 	/* a kept "cpu,cpuacct" cgroup joined for cpuacct alone: no earlier quota */
 	if (r >= 0 && v->kept && v->dir[H_CPU] < 0 && (d = v->dir[H_CPUACCT]) >= 0)
 		(void)pj_cg_write(d, "cpu.cfs_quota_us", NULL, "-1");
@@ -218,20 +219,27 @@ static bool has_procs(int dirfd)
 	return pj_read_fileat(dirfd, "cgroup.procs", c, sizeof(c)) != 0;
 }
 
+/* Kill what is left in the jail's cgroups and wait for it: -EBUSY if some stays. */
+static int kill_left(struct v1 *v)
+{
+	for (int h = 0; h < H_N; h++)
+		if (v->dir[h] >= 0 && v->owner[h] == h && has_procs(v->dir[h]) &&
+		    kill_wait(v->dir[h]) < 0)
+			return -EBUSY;
+	return 0;
+}
+
 static void v1_destroy(struct pj_cgroup *cg)
 {
 	struct v1 *v = cg->priv;
 
 	if (!v)
 		return;
-	for (int h = 0; h < H_N; h++) {
-		if (v->dir[h] < 0 || v->owner[h] != h || cg->keep)
-			continue;
-		if (!v->kept)
+	if (v->kept && !cg->keep && !cg->vacated)
+		(void)kill_left(v);
+	for (int h = 0; h < H_N && !v->kept; h++)
+		if (v->dir[h] >= 0 && v->owner[h] == h && !cg->keep)
 			(void)pj_cg_remove(v->parent[h], v->name, kill_wait);
-		else if (!cg->vacated && has_procs(v->dir[h]))
-			(void)kill_wait(v->dir[h]);
-	}
 	v1_free(v);
 	cg->priv = NULL;
 }
@@ -359,13 +367,11 @@ static int renew_memory(struct v1 *v)
  * jail is dying with it, and goes now. */
 static int ready_slot(struct v1 *v)
 {
-	int d = v->dir[H_MEMORY], r;
+	int d = v->dir[H_MEMORY], r = kill_left(v);
 	uint64_t x;
 
-	for (int h = 0; h < H_N; h++)
-		if (v->dir[h] >= 0 && v->owner[h] == h && has_procs(v->dir[h]) &&
-		    kill_wait(v->dir[h]) < 0)
-			return -EBUSY;
+	if (r < 0)
+		return r;
 	if (d >= 0 && pj_cg_read_u64(d, "memory.usage_in_bytes", &x) == 0 &&
 	    x > RECYCLE_RESIDUE_MAX && (r = renew_memory(v)) < 0)
 		return r;
@@ -481,9 +487,8 @@ static int v1_empty(struct pj_cgroup *cg)
 {
 	struct v1 *v = cg->priv;
 
-	for (int h = 0; h < H_N; h++)
-		if (v->dir[h] >= 0 && v->owner[h] == h && pj_cg_kill_procs(v->dir[h], true) < 0)
-			return -EBUSY;
+	if (kill_left(v) < 0)
+		return -EBUSY;
 	if (v->dir[H_MEMORY] >= 0)
 		wait_residue(v->dir[H_MEMORY]);
 	return 0;
