@@ -121,6 +121,17 @@ mode_ready() {
 	esac
 }
 
+# The v1 memory cgroup (as /proc/PID/cgroup has it) of a process marked MARK
+# whose cgroup matches the glob PATTERN, if one is.
+memcg_of() { # mark pattern
+	local p cg
+	for p in $(pgrep -f "$1"); do
+		cg=$(sed -n 's/^[0-9]*:memory://p' "/proc/$p/cgroup" 2>/dev/null)
+		# shellcheck disable=SC2254 # the pattern is a glob on purpose
+		case $cg in $2) echo "$cg" && return ;; esac
+	done
+}
+
 # Several fields of the record in $OUT at once, joined by "/" (one python3 start).
 jsons() {
 	printf '%s' "$OUT" | python3 -c '

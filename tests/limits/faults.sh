@@ -26,14 +26,6 @@ wait_procs() { # op n mark
 	done
 	return 1
 }
-# The kept cgroup v1 set (memory hierarchy) a process marked MARK is in, if any.
-kept_set() {
-	local p cg
-	for p in $(pgrep -f "$1"); do
-		cg=$(sed -n 's/^[0-9]*:memory://p' "/proc/$p/cgroup" 2>/dev/null)
-		case $cg in */pyjail-keep-[0-9]*) echo "/sys/fs/cgroup/memory$cg" && return ;; esac
-	done
-}
 as_mode() { # mode: the command prefix that runs pyjail in that mode
 	case $1 in
 	user) echo setpriv --reuid="$PJ_TEST_USER" --regid="$PJ_TEST_USER" --clear-groups ;;
@@ -73,7 +65,8 @@ time.sleep(120)" >/dev/null 2>&1 </dev/null &
 	wait_procs -ge 5 "$mark" # pyjail, init, payload, child, grandchild
 	ok $? "$mode: the jail is running"
 	before=$(cg_of "$bg" | wc -l)
-	kept=$(kept_set "$mark")
+	kept=$(memcg_of "$mark" '*/pyjail-keep-[0-9]*')
+	kept=${kept:+/sys/fs/cgroup/memory$kept}
 	if [ "$by" = rlimit ]; then
 		is "$before" 0 "$mode: no cgroup without one"
 	elif [ "$by" = cgroup1 ]; then

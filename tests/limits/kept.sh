@@ -3,8 +3,9 @@
 # pyjail-keep-N set and leaves it empty, and nothing an earlier run did in that
 # set shows in a later one: not its limits (looser or stricter), not its OOM kill,
 # refused fork, CPU time or peak memory, not the page cache it left charged (nor
-# is that cache evicted), not a process a killed pyjail left in it.  Two runs at once never share a set, and
-# reuse_cgroups = no gives each run cgroups of its own again, removed after it.
+# is that cache evicted), not a process a killed pyjail left in it.  Two runs at
+# once never share a set, and reuse_cgroups = no gives each run cgroups of its
+# own again, removed after it.
 #
 # Other tests run beside this one and take kept sets too, so a run may not land
 # in the set of the run before it.  Each "later run" is therefore repeated until
@@ -28,18 +29,15 @@ MEM=$(base memory)
 # sleep first and hold MARK in its text.  Sets SET (the pyjail-keep-N its
 # program is in, seen from the host, or "-" if not in one), OUT (the record), RC.
 run() {
-	local mark=$1 bg p cg
+	local mark=$1 bg cg
 	shift
 	"$PYJAIL" --config "$PJ_EMPTY_CONF" --rootfs "$PYJAIL_TEST_ROOTFS" --json "$@" \
 		>"$TMPD/out" 2>"$TMPD/err" </dev/null &
 	bg=$!
 	SET=-
 	for _ in $(seq 300); do
-		for p in $(pgrep -f "$mark"); do
-			cg=$(sed -n 's/^[0-9]*:memory://p' "/proc/$p/cgroup" 2>/dev/null)
-			case $cg in */pyjail-keep-[0-9]*) SET=${cg##*/} ;; esac
-		done
-		[ "$SET" != - ] && break
+		cg=$(memcg_of "$mark" '*/pyjail-keep-[0-9]*')
+		[ -n "$cg" ] && SET=${cg##*/} && break
 		kill -0 "$bg" 2>/dev/null || break
 		sleep 0.01
 	done
@@ -59,6 +57,15 @@ again() {
 		eval "$check" || { [ -n "$BAD" ] || BAD="set $SET, rc $RC: $OUT"; }
 		[ "$SET" = "$want" ] && { LANDED=yes; return; }
 	done
+}
+# later LANDED-NAME CHECK-NAME CHECK MARK ARGS...: `again` in the last run's set,
+# then two checks: a run landed there, and every record passed CHECK.
+later() {
+	local landed=$1 checked=$2
+	shift 2
+	again "$SET" "$@"
+	is "$LANDED" yes "$landed"
+	is "$BAD" "" "$checked"
 }
 slow() { echo "import time; time.sleep(0.4)  # $1"; }
 
@@ -87,7 +94,6 @@ fi
 # ---- limits: each run's own, looser or stricter than the last
 m=pjkept$$b
 run "$m" --memory 48M --pids 8 --cpu-quota 0.5 -c "$(slow "$m")"
-S=$SET
 is "$RC" 0 "a run with tight limits"
 loose="import os, time
 b = bytearray(120 << 20)
@@ -100,27 +106,25 @@ for _ in range(20):
     ps.append(p)
 [os.waitpid(p, 0) for p in ps]
 time.sleep(0.4)  # $m"
-again "$S" '[ "$RC" = 0 ]' "$m" --memory 200M --pids 40 -c "$loose"
-is "$LANDED" yes "a looser run landed in the tight run's set"
-is "$BAD" "" "...where 120 MB and 20 processes fit: the earlier limits are gone"
+later "a looser run landed in the tight run's set" \
+	"...where 120 MB and 20 processes fit: the earlier limits are gone" \
+	'[ "$RC" = 0 ]' "$m" --memory 200M --pids 40 -c "$loose"
 
 m=pjkept$$c
 run "$m" --memory 200M -c "$(slow "$m")"
-S=$SET
-again "$S" '[ "$(jsons status)" = memory-limit ]' "$m" --memory 48M \
+later "a stricter run landed in the looser run's set" \
+	"...and 120 MB is killed by its 48 MB limit" \
+	'[ "$(jsons status)" = memory-limit ]' "$m" --memory 48M \
 	-c "import time; time.sleep(0.4); b = bytearray(120 << 20)  # $m"
-is "$LANDED" yes "a stricter run landed in the looser run's set"
-is "$BAD" "" "...and 120 MB is killed by its 48 MB limit"
 
 # ---- counters: what one run did is not in the next one's record
 m=pjkept$$d
 run "$m" --memory 48M -c "import time; time.sleep(0.4); b = bytearray(120 << 20)  # $m"
 is "$(jsons status)" memory-limit "a run killed by its memory limit"
-S=$SET
-again "$S" '[ "$(jsons status signal)" = signaled/9 ]' "$m" --memory 48M \
+later "a later run landed in its set" \
+	"...and its own SIGKILL is not taken for an OOM kill" \
+	'[ "$(jsons status signal)" = signaled/9 ]' "$m" --memory 48M \
 	-c "import os, time; time.sleep(0.4); os.kill(os.getpid(), 9)  # $m"
-is "$LANDED" yes "a later run landed in its set"
-is "$BAD" "" "...and its own SIGKILL is not taken for an OOM kill"
 
 m=pjkept$$e
 run "$m" --pids 8 -c "import os, time
@@ -130,10 +134,9 @@ try:
 except OSError:
     pass"
 is "$(jsons pids_limit_hit)" true "a run hits its pids limit"
-S=$SET
-again "$S" '[ "$(jsons status pids_limit_hit)" = exited/false ]' "$m" --pids 8 -c "$(slow "$m")"
-is "$LANDED" yes "a later run landed in its set"
-is "$BAD" "" "...and its record says it did not"
+later "a later run landed in its set" \
+	"...and its record says it did not" \
+	'[ "$(jsons status pids_limit_hit)" = exited/false ]' "$m" --pids 8 -c "$(slow "$m")"
 
 m=pjkept$$f
 run "$m" --cpu-time 5s -c "import time
@@ -141,19 +144,17 @@ time.sleep(0.4)  # $m
 t = time.process_time()
 while time.process_time() - t < 1.5: pass"
 cmp_ok "$(jsons cpu_ms)" '>=' 1400 "a run uses 1.5 s of CPU"
-S=$SET
-again "$S" '[ "$(jsons status)" = exited ] && [ "$(jsons cpu_ms)" -lt 700 ]' "$m" \
+later "a later run with a 1 s CPU limit landed in its set" \
+	"...and neither its record nor its limit counts the earlier CPU time" \
+	'[ "$(jsons status)" = exited ] && [ "$(jsons cpu_ms)" -lt 700 ]' "$m" \
 	--cpu-time 1s -c "$(slow "$m")"
-is "$LANDED" yes "a later run with a 1 s CPU limit landed in its set"
-is "$BAD" "" "...and neither its record nor its limit counts the earlier CPU time"
 
 m=pjkept$$g
 run "$m" -c "import time; b = bytearray(150 << 20); time.sleep(0.4)  # $m"
 cmp_ok "$(jsons peak_memory_bytes)" '>=' $((150 << 20)) "a run peaks above 150 MB"
-S=$SET
-again "$S" '[ "$(jsons peak_memory_bytes)" -lt $((60 << 20)) ]' "$m" -c "$(slow "$m")"
-is "$LANDED" yes "a later run landed in its set"
-is "$BAD" "" "...and its peak is its own"
+later "a later run landed in its set" \
+	"...and its peak is its own" \
+	'[ "$(jsons peak_memory_bytes)" -lt $((60 << 20)) ]' "$m" -c "$(slow "$m")"
 
 # ---- what is left in a set nobody holds: page cache charged to it (which must
 # not be evicted either), a process (as a killed pyjail's jail may leave while
@@ -161,14 +162,16 @@ is "$BAD" "" "...and its peak is its own"
 m=pjkept$$h
 run "$m" -c "$(slow "$m")"
 S=$SET
-sh -c "echo \$\$ >'$MEM/$S/cgroup.procs' && exec dd if=/dev/urandom of='$TMPD/cache' bs=1M count=64 conv=fsync status=none"
-cmp_ok "$(cat "$MEM/$S/memory.usage_in_bytes")" '>=' $((32 << 20)) "64 MB of page cache charged to $S"
+sh -c "echo \$\$ >'$MEM/$S/cgroup.procs' &&
+	exec dd if=/dev/urandom of='$TMPD/cache' bs=1M count=64 conv=fsync status=none"
+cmp_ok "$(cat "$MEM/$S/memory.usage_in_bytes")" '>=' $((32 << 20)) \
+	"64 MB of page cache charged to $S"
 bash -c "echo \$\$ >'$MEM/$S/cgroup.procs' && exec -a pjkeptleft$$ sleep 300" &
 left=$!
 for _ in $(seq 100); do grep -q "/$S\$" "/proc/$left/cgroup" 2>/dev/null && break; sleep 0.01; done
-again "$S" '[ "$RC" = 0 ] && [ "$(jsons peak_memory_bytes)" -lt $((32 << 20)) ]' "$m" -c "$(slow "$m")"
-is "$LANDED" yes "a run landed in that set"
-is "$BAD" "" "...ran, and the cache is not in its peak"
+later "a run landed in that set" \
+	"...ran, and the cache is not in its peak" \
+	'[ "$RC" = 0 ] && [ "$(jsons peak_memory_bytes)" -lt $((32 << 20)) ]' "$m" -c "$(slow "$m")"
 # and the cache was not thrown away for that (a rootfs's would be read again,
 # and charged again, by every run)
 cmp_ok "$(fincore --bytes --noheadings --output RES "$TMPD/cache")" '>=' $((60 << 20)) \
@@ -183,11 +186,8 @@ m=pjkept$$i
 first=$!
 for _ in $(seq 300); do [ "$(pgrep -fc "${m}one")" -ge 3 ] && break; sleep 0.01; done
 run "${m}two" -c "$(slow "${m}two")"
-other=
-for p in $(pgrep -f "${m}one"); do
-	cg=$(sed -n 's/^[0-9]*:memory://p' "/proc/$p/cgroup" 2>/dev/null)
-	case $cg in */pyjail-keep-[0-9]*) other=${cg##*/} ;; esac
-done
+other=$(memcg_of "${m}one" '*/pyjail-keep-[0-9]*')
+other=${other##*/}
 wait "$first"
 ok "$([ -n "$other" ] && [ "$SET" != - ] && [ "$other" != "$SET" ]; echo $?)" \
 	"two runs at once take two sets ($other, $SET)"
@@ -198,12 +198,8 @@ m=pjkept$$j
 "$PYJAIL" --config "$TMPD/no.conf" --rootfs "$PYJAIL_TEST_ROOTFS" -c "$(slow "$m")" \
 	>/dev/null 2>&1 </dev/null &
 bg=$!
-cg=
 for _ in $(seq 300); do
-	for p in $(pgrep -f "$m"); do
-		c=$(sed -n 's/^[0-9]*:memory://p' "/proc/$p/cgroup" 2>/dev/null)
-		case $c in */pyjail-"$bg"-*) cg=$c ;; esac
-	done
+	cg=$(memcg_of "$m" "*/pyjail-$bg-*")
 	[ -n "$cg" ] && break
 	sleep 0.01
 done
@@ -211,7 +207,7 @@ wait "$bg"
 like "$cg" "/pyjail-$bg-[0-9]+-[0-9a-f]+\$" "reuse_cgroups = no: cgroups named after the run"
 ok "$([ ! -e "$V1/memory$cg" ]; echo $?)" "...removed when it ends"
 
-# ---- at most 16 sets, each empty when no run holds it
+# ---- at most 16 sets
 n=$(find "$MEM" -maxdepth 1 -type d -name 'pyjail-keep-*' | wc -l)
 cmp_ok "$n" '<=' 16 "at most 16 kept sets ($n)"
 done_testing
